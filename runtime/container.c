@@ -1,0 +1,662 @@
+#include "build-config.h"
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "hooks.h"
+#include "log.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "seccomp.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Parent <-> init messages on a SOCK_SEQPACKET pair: one message each. */
+enum { SYNC_GO = 1, SYNC_HOOKS, SYNC_HOOKS_DONE, SYNC_READY, SYNC_START, SYNC_ERROR };
+
+struct sync_msg {
+  int type;
+  int errnum;
+  char msg[4000];
+};
+
+struct sr_clone_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+      tls, set_tid, set_tid_size, cgroup;
+};
+
+typedef struct {
+  const sr_create_opts_t *o;
+  const sr_config_t *c;
+  const char *rootfs;
+  int sync_fd;
+  int exec_listen;  /* -1 with start_now */
+  int console_fd;   /* connected --console-socket, or -1 */
+  int conn;         /* the accepted connection of `start`, or -1 */
+  int *ns_fds;
+  sr_bpf_t *bpf;
+  unsigned int seccomp_flags;
+} init_ctx_t;
+
+static int
+sync_send (int fd, int type, const char *msg, int errnum)
+{
+  struct sync_msg m = { .type = type, .errnum = errnum };
+  size_t len = offsetof (struct sync_msg, msg);
+  if (msg)
+    {
+      snprintf (m.msg, sizeof m.msg, "%s", msg);
+      len += strlen (m.msg) + 1;
+    }
+  return send (fd, &m, len, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+/* 0 on EOF, else the message type. */
+static int
+sync_recv (int fd, struct sync_msg *m)
+{
+  ssize_t n;
+  memset (m, 0, sizeof *m);
+  do
+    n = recv (fd, m, sizeof *m - 1, 0);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return 0;
+  return m->type;
+}
+
+static bool
+has_hooks (const sr_hook_list_t *l)
+{
+  return l->n > 0;
+}
+
+/* Everything the init does between the parent's go and execve. Returns
+ * only on failure, with err set. */
+static int
+init_setup (init_ctx_t *x, sr_error_t *err)
+{
+  const sr_config_t *c = x->c;
+  const sr_process_t *p = &c->process;
+  const sr_hooks_t *h = &c->hooks;
+  struct sync_msg m;
+  char exe[PATH_MAX];
+  bool early_seccomp = x->bpf && !p->no_new_privileges.v;
+  int nfds;
+
+  if (sync_recv (x->sync_fd, &m) != SYNC_GO)
+    return sr_error (err, 0, "the runtime went away during setup");
+  if (sr_ns_join (c, x->ns_fds, err) < 0)
+    return -1;
+  if (sr_config_namespace (c, SR_NS_USER)
+      && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return sr_error_errno (err, "become root in the user namespace");
+  if (sr_ns_unshare_late (c, err) < 0)
+    return -1;
+  if (sr_ns_apply_uts_sysctl (c, err) < 0)
+    return -1;
+  if (sr_mounts_prepare_rootfs (c, x->rootfs, err) < 0)
+    return -1;
+  if (has_hooks (&h->prestart) || has_hooks (&h->create_runtime))
+    {
+      sync_send (x->sync_fd, SYNC_HOOKS, NULL, 0);
+      if (sync_recv (x->sync_fd, &m) != SYNC_HOOKS_DONE)
+        return sr_error (err, 0, "the runtime went away during hooks");
+    }
+  if (has_hooks (&h->create_container))
+    {
+      /* Their paths resolve in the runtime namespace: run them before
+       * pivot_root, inside the container's namespaces. */
+      _cleanup_free_ char *state = NULL;
+      if (asprintf (&state, "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":"
+                    "\"creating\",\"pid\":%d,\"bundle\":\"%s\"}", OCI_SPEC_VERSION,
+                    x->o->id, (int) syscall (SYS_getpid), x->o->bundle) < 0)
+        return sr_error (err, ENOMEM, "hook state");
+      if (sr_hooks_run (&h->create_container, "createContainer", state, err) < 0)
+        return -1;
+    }
+  if (sr_mounts_pivot (x->rootfs, x->o->no_pivot, err) < 0)
+    return -1;
+  if (sr_mounts_finalize (c, err) < 0)
+    return -1;
+  if (p->terminal && x->console_fd >= 0
+      && sr_terminal_setup (x->console_fd, p, err) < 0)
+    return -1;
+  if (sr_process_apply_privileged (p, err) < 0)
+    return -1;
+  if (!x->o->no_new_keyring && sr_process_new_keyring (x->o->id, err) < 0)
+    return -1;
+  if (early_seccomp)
+    {
+      /* Without no_new_privs the filter needs CAP_SYS_ADMIN: load it
+       * before the capabilities go, as runc does. */
+      int r = sr_seccomp_load (x->bpf, x->seccomp_flags);
+      if (r < 0)
+        return sr_error (err, -r, "linux.seccomp: load the filter");
+    }
+  if (sr_process_apply_identity (p, err) < 0)
+    return -1;
+  if (sr_process_chdir (p->cwd, err) < 0)
+    return -1;
+  if (sr_process_find_exec (p->args.v[0], (char *const *) p->env.v, exe,
+                            sizeof exe, err) < 0)
+    return -1;
+
+  /* Only stdio, --preserve-fds and LISTEN_FDS reach the workload. */
+  nfds = 3 + x->o->preserve_fds;
+  for (size_t i = 0; i < p->env.n; i++)
+    if (strncmp (p->env.v[i], "LISTEN_FDS=", 11) == 0)
+      {
+        int n = atoi (p->env.v[i] + 11);
+        if (n > 0 && n < 1024 && 3 + n > nfds)
+          nfds = 3 + n;
+      }
+  if (syscall (SYS_close_range, nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return sr_error_errno (err, "mark fds close-on-exec");
+
+  /* Setup is done: from now on the init outlives the command that made it. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  sync_send (x->sync_fd, SYNC_READY, NULL, 0);
+  if (x->exec_listen >= 0)
+    {
+      char b;
+      /* The parent is gone once `create` returns: errors go to `start`. */
+      close (x->sync_fd);
+      x->sync_fd = -1;
+      do
+        x->conn = accept4 (x->exec_listen, NULL, NULL, SOCK_CLOEXEC);
+      while (x->conn < 0 && errno == EINTR);
+      if (x->conn < 0 || read (x->conn, &b, 1) != 1)
+        _exit (1);
+    }
+  else if (sync_recv (x->sync_fd, &m) != SYNC_START)
+    _exit (1);
+
+  if (has_hooks (&h->start_container))
+    {
+      _cleanup_free_ char *state = NULL;
+      if (asprintf (&state, "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":"
+                    "\"created\",\"pid\":%d,\"bundle\":\"%s\"}", OCI_SPEC_VERSION,
+                    x->o->id, (int) syscall (SYS_getpid), x->o->bundle) < 0)
+        return sr_error (err, ENOMEM, "hook state");
+      if (sr_hooks_run (&h->start_container, "startContainer", state, err) < 0)
+        return -1;
+    }
+  if (x->bpf && !early_seccomp)
+    {
+      int r = sr_seccomp_load (x->bpf, x->seccomp_flags);
+      if (r < 0)
+        return sr_error (err, -r, "linux.seccomp: load the filter");
+    }
+  execve (exe, (char *const *) p->args.v, (char *const *) p->env.v);
+  return sr_error_errno (err, "exec \"%s\"", p->args.v[0]);
+}
+
+static void __attribute__ ((noreturn))
+init_main (init_ctx_t *x)
+{
+  sr_error_t err = { 0 };
+  /* Until execve this process is the runtime's binary: keep other
+   * processes from opening it through /proc/PID/exe (CVE-2019-5736). */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* A runtime killed during setup takes its half-made init with it. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  init_setup (x, &err);
+  const char *msg = err.msg ? err.msg : "container init failed";
+  if (x->conn >= 0)
+    /* The peer is `start`, which prints the bare text. */
+    sr_write_all (x->conn, msg, strlen (msg));
+  else if (x->sync_fd >= 0)
+    sync_send (x->sync_fd, SYNC_ERROR, msg, err.errnum);
+  _exit (127);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, sr_error_t *err)
+{
+  char buf[32], tmp[PATH_MAX];
+  int n = snprintf (buf, sizeof buf, "%d", (int) pid);
+  if (snprintf (tmp, sizeof tmp, "%s.tmp%d", path, (int) getpid ()) >= (int) sizeof tmp)
+    return sr_error (err, ENAMETOOLONG, "--pid-file %s", path);
+  _cleanup_close_ int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0 || sr_write_all (fd, buf, (size_t) n) < 0)
+    return sr_error_errno (err, "--pid-file %s", path);
+  if (rename (tmp, path) < 0)
+    {
+      int e = errno;
+      unlink (tmp);
+      return sr_error (err, e, "--pid-file %s", path);
+    }
+  return 0;
+}
+
+static int
+exec_socket_listen (int dirfd, sr_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return sr_error_errno (err, "exec socket");
+  /* The state dir path may be long: bind through our fd of it. */
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s", dirfd,
+            SR_EXEC_SOCK);
+  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return sr_error (err, e, "exec socket");
+    }
+  fchmodat (dirfd, SR_EXEC_SOCK, 0600, 0);
+  return fd;
+}
+
+static char *
+state_json_str (const sr_state_t *st, sr_status_t status)
+{
+  json_t *j = sr_state_to_json (st, status);
+  char *s = json_dumps (j, JSON_COMPACT);
+  json_decref (j);
+  return s;
+}
+
+static char *
+resolve_rootfs (const char *bundle, const sr_config_t *c, sr_error_t *err)
+{
+  _cleanup_free_ char *joined = NULL;
+  char *real;
+  struct stat st;
+
+  if (c->root_path == NULL)
+    return sr_error (err, 0, "root.path: required"), NULL;
+  joined = c->root_path[0] == '/' ? strdup (c->root_path)
+                                  : sr_path_join (bundle, c->root_path);
+  if (joined == NULL)
+    return sr_error (err, ENOMEM, "root.path"), NULL;
+  real = realpath (joined, NULL);
+  if (real == NULL)
+    return sr_error_errno (err, "root.path: %s", joined), NULL;
+  if (stat (real, &st) < 0 || !S_ISDIR (st.st_mode))
+    {
+      free (real);
+      return sr_error (err, ENOTDIR, "root.path: %s", joined), NULL;
+    }
+  return real;
+}
+
+int
+sr_wait_pid_gone (pid_t pid, uint64_t start, int timeout_ms)
+{
+  _cleanup_close_ int pfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pfd < 0 || !sr_proc_alive (pid, start))
+    return 0;
+  struct pollfd p = { .fd = pfd, .events = POLLIN };
+  int r;
+  do
+    r = poll (&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  return r > 0 || !sr_proc_alive (pid, start) ? 0 : -1;
+}
+
+static void
+reap (pid_t pid)
+{
+  while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+}
+
+int
+sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
+{
+  _cleanup_free_ char *bundle = NULL;
+  _cleanup_free_ char *text = NULL;
+  _cleanup_free_ char *rootfs = NULL;
+  _cleanup_free_ char *cfgpath = NULL;
+  _cleanup_close_ int exec_listen = -1;
+  _cleanup_close_ int console_fd = -1;
+  sr_config_t *c = NULL;
+  sr_container_dir_t d = { .rootfd = -1, .dirfd = -1 };
+  sr_cgroup_t *cg = NULL;
+  sr_bpf_t bpf = { 0 };
+  bool have_bpf = false;
+  unsigned int scmp_flags = 0;
+  int ns_fds[SR_NS_COUNT];
+  int sv[2] = { -1, -1 };
+  pid_t pid = -1;
+  size_t len;
+  int ret = -1;
+  char created[64];
+  sr_state_t st = { 0 };
+  struct sync_msg m;
+
+  for (int i = 0; i < SR_NS_COUNT; i++)
+    ns_fds[i] = -1;
+
+  /* Everything that can be checked is checked before anything exists. */
+  if (sr_id_validate (o->id, err) < 0)
+    return -1;
+  bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  if (bundle == NULL)
+    return sr_error_errno (err, "bundle %s", o->bundle ? o->bundle : ".");
+  cfgpath = sr_path_join (bundle, "config.json");
+  if (sr_read_file_at (AT_FDCWD, cfgpath, &text, &len, err) < 0)
+    return -1;
+  c = sr_config_parse (text, len, err);
+  if (c == NULL)
+    return -1;
+  if (!c->has_process)
+    {
+      sr_error (err, 0, "process: required to create a container");
+      goto out;
+    }
+  rootfs = resolve_rootfs (bundle, c, err);
+  if (rootfs == NULL)
+    goto out;
+  if (sr_config_namespace (c, SR_NS_MOUNT) == NULL)
+    {
+      sr_error (err, 0, "linux.namespaces: a mount namespace is required");
+      goto out;
+    }
+  if (c->process.terminal && o->console_socket == NULL && o->console_fd < 0)
+    {
+      sr_error (err, 0, "process.terminal is true: --console-socket is required "
+                "when the container is not run in the foreground");
+      goto out;
+    }
+  if (c->linux_.seccomp.set)
+    {
+      if (sr_seccomp_flags (&c->linux_.seccomp, &scmp_flags, err) < 0
+          || sr_seccomp_compile (&c->linux_.seccomp, &bpf, err) < 0)
+        goto out;
+      have_bpf = true;
+    }
+  if (sr_ns_open_paths (c, ns_fds, err) < 0)
+    goto out;
+
+  if (sr_container_dir_open (o->root, o->id, true, &d, err) < 0)
+    goto out;
+  /* From here a failure must remove the state dir and all it names. */
+  if (sr_write_file_atomic (d.dirfd, SR_CONFIG_COPY, text, len, 0600, err) < 0)
+    goto fail;
+  if (sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
+    goto fail;
+  if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
+    goto fail;
+  if (o->console_socket && (console_fd = sr_terminal_connect (o->console_socket, err)) < 0)
+    goto fail;
+  if (o->console_fd >= 0 && (console_fd = fcntl (o->console_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+    {
+      sr_error_errno (err, "console");
+      goto fail;
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      sr_error_errno (err, "socketpair");
+      goto fail;
+    }
+
+  {
+    struct sr_clone_args ca = { .flags = (uint64_t) sr_ns_clone_flags (c),
+                                .exit_signal = SIGCHLD };
+    int cgfd = sr_cgroup_dirfd (cg);
+    if (ns_fds[SR_NS_PID] >= 0 && setns (ns_fds[SR_NS_PID], CLONE_NEWPID) < 0)
+      {
+        sr_error_errno (err, "linux.namespaces: join the pid namespace");
+        goto fail;
+      }
+    if (cgfd >= 0)
+      {
+        ca.flags |= CLONE_INTO_CGROUP;
+        ca.cgroup = (uint64_t) cgfd;
+      }
+    pid = (pid_t) syscall (SYS_clone3, &ca, sizeof ca);
+    if (pid < 0)
+      {
+        sr_error_errno (err, "clone3 the container's init");
+        goto fail;
+      }
+    if (pid == 0)
+      {
+        init_ctx_t x = { .o = o, .c = c, .rootfs = rootfs, .sync_fd = sv[1],
+                         .exec_listen = exec_listen, .console_fd = console_fd, .conn = -1,
+                         .ns_fds = ns_fds, .bpf = have_bpf ? &bpf : NULL,
+                         .seccomp_flags = scmp_flags };
+        /* The flock of the state dir belongs to this command: an inherited
+         * copy would block `start`. */
+        close (sv[0]);
+        close (d.dirfd);
+        close (d.rootfd);
+        init_main (&x);
+      }
+    if (cgfd < 0 && sr_cgroup_enter (cg, pid, err) < 0)
+      goto fail;
+  }
+  close (sv[1]);
+  sv[1] = -1;
+  sr_ns_close_paths (ns_fds);
+
+  if (sr_config_namespace (c, SR_NS_USER) && sr_config_namespace (c, SR_NS_USER)->path == NULL
+      && sr_ns_write_id_maps (pid, &c->linux_, err) < 0)
+    goto fail;
+
+  sr_rfc3339_now (created, sizeof created);
+  st.id = (char *) o->id;
+  st.bundle = bundle;
+  st.rootfs = rootfs;
+  st.pid = pid;
+  st.pid_start = sr_proc_start_time (pid);
+  st.created = created;
+  st.owner = (char *) "root";
+  st.systemd_cgroup = o->systemd_cgroup;
+  st.cgroup = sr_cgroup_to_json (cg);
+  if (c->n_annotations)
+    {
+      st.annotations = json_object ();
+      for (size_t i = 0; i < c->n_annotations; i++)
+        json_object_set_new (st.annotations, c->annotations[i].key,
+                             json_string (c->annotations[i].value));
+    }
+
+  if (sync_send (sv[0], SYNC_GO, NULL, 0) < 0)
+    {
+      sr_error_errno (err, "start the container's init");
+      goto fail;
+    }
+  for (;;)
+    {
+      int t = sync_recv (sv[0], &m);
+      if (t == SYNC_READY)
+        break;
+      if (t == SYNC_ERROR)
+        {
+          sr_error (err, m.errnum, "%s", m.msg);
+          err->errnum = m.errnum;
+          goto fail;
+        }
+      if (t == SYNC_HOOKS)
+        {
+          _cleanup_free_ char *s = state_json_str (&st, SR_STATUS_CREATING);
+          if (sr_hooks_run (&c->hooks.prestart, "prestart", s, err) < 0
+              || sr_hooks_run (&c->hooks.create_runtime, "createRuntime", s, err) < 0)
+            goto fail;
+          sync_send (sv[0], SYNC_HOOKS_DONE, NULL, 0);
+          continue;
+        }
+      sr_error (err, 0, "the container's init exited during setup");
+      goto fail;
+    }
+
+  if (sr_state_write (&d, &st, err) < 0)
+    goto fail;
+  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+    goto fail;
+
+  if (o->start_now)
+    {
+      sync_send (sv[0], SYNC_START, NULL, 0);
+      int t = sync_recv (sv[0], &m);
+      if (t == SYNC_ERROR)
+        {
+          sr_error (err, m.errnum, "%s", m.msg);
+          goto fail;
+        }
+      _cleanup_free_ char *s = state_json_str (&st, SR_STATUS_RUNNING);
+      sr_hooks_run_warn (&c->hooks.poststart, "poststart", s);
+    }
+  *pid_out = pid;
+  ret = 0;
+  goto out;
+
+fail:
+  if (pid > 0)
+    {
+      kill (pid, SIGKILL);
+      reap (pid);
+    }
+  if (cg)
+    {
+      sr_error_t e2 = { 0 };
+      if (sr_cgroup_destroy (cg, &e2) < 0)
+        sr_log_warn ("%s", e2.msg);
+      sr_error_clear (&e2);
+      cg = NULL;
+    }
+  if (d.dirfd >= 0)
+    {
+      sr_error_t e2 = { 0 };
+      sr_container_dir_remove (&d, &e2);
+      sr_error_clear (&e2);
+    }
+out:
+  sr_ns_close_paths (ns_fds);
+  if (sv[0] >= 0)
+    close (sv[0]);
+  if (sv[1] >= 0)
+    close (sv[1]);
+  json_decref (st.cgroup);
+  json_decref (st.annotations);
+  if (cg)
+    sr_cgroup_free (cg);
+  if (have_bpf)
+    sr_bpf_release (&bpf);
+  sr_container_dir_close (&d);
+  sr_config_free (c);
+  return ret;
+}
+
+static sr_config_t *
+load_saved_config (const sr_container_dir_t *d, sr_error_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+  if (sr_read_file_at (d->dirfd, SR_CONFIG_COPY, &text, &len, err) < 0)
+    return NULL;
+  return sr_config_parse (text, len, err);
+}
+
+int
+sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  _cleanup_close_ int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  char buf[4096];
+  size_t n = 0;
+  sr_config_t *c;
+
+  if (fd < 0)
+    return sr_error_errno (err, "socket");
+  snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s",
+            d->dirfd, SR_EXEC_SOCK);
+  if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    return sr_error_errno (err, "container \"%s\": reach its init", st->id);
+  if (write (fd, "s", 1) != 1)
+    return sr_error_errno (err, "container \"%s\": release its init", st->id);
+  /* EOF without a word means execve succeeded (the socket is CLOEXEC). */
+  for (;;)
+    {
+      ssize_t r = read (fd, buf + n, sizeof buf - 1 - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0 || (n += (size_t) r) >= sizeof buf - 1)
+        break;
+    }
+  unlinkat (d->dirfd, SR_EXEC_SOCK, 0);
+  if (n > 0)
+    {
+      buf[n] = '\0';
+      /* The init sent its text, then a sync message: keep the text. */
+      return sr_error (err, 0, "%s", buf);
+    }
+  c = load_saved_config (d, err);
+  if (c == NULL)
+    return -1;
+  if (c->hooks.poststart.n)
+    {
+      _cleanup_free_ char *s = state_json_str (st, SR_STATUS_RUNNING);
+      sr_hooks_run_warn (&c->hooks.poststart, "poststart", s);
+    }
+  sr_config_free (c);
+  return 0;
+}
+
+int
+sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
+{
+  sr_cgroup_t *cg = NULL;
+  sr_config_t *c;
+  sr_error_t e2 = { 0 };
+
+  if (st->cgroup && sr_cgroup_from_json (st->cgroup, &cg, &e2) < 0)
+    {
+      sr_log_warn ("%s", e2.msg);
+      sr_error_clear (&e2);
+    }
+  if (st->pid > 0 && sr_proc_alive (st->pid, st->pid_start))
+    {
+      _cleanup_close_ int pfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+      if (pfd >= 0 && sr_proc_alive (st->pid, st->pid_start))
+        syscall (SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+      if (cg && sr_cgroup_kill (cg, SIGKILL, &e2) < 0)
+        sr_error_clear (&e2);
+      sr_wait_pid_gone (st->pid, st->pid_start, 5000);
+    }
+  if (cg && sr_cgroup_destroy (cg, &e2) < 0)
+    {
+      sr_log_warn ("%s", e2.msg);
+      sr_error_clear (&e2);
+    }
+  c = load_saved_config (d, &e2);
+  sr_error_clear (&e2);
+  if (c && c->hooks.poststop.n)
+    {
+      _cleanup_free_ char *s = state_json_str (st, SR_STATUS_STOPPED);
+      sr_hooks_run_warn (&c->hooks.poststop, "poststop", s);
+    }
+  sr_config_free (c);
+  return sr_container_dir_remove (d, err);
+}

@@ -1,0 +1,43 @@
+/* The create / start / destroy path shared by create, start, run, delete. */
+#ifndef SECRUN_CONTAINER_H
+#define SECRUN_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "error.h"
+#include "state.h"
+
+typedef struct {
+  const char *root;
+  const char *id;
+  const char *bundle;         /* NULL: the current directory */
+  const char *pid_file;
+  const char *console_socket;
+  int console_fd;             /* >= 0: a socket to send the pty master on
+                                 (run in the foreground), instead of
+                                 --console-socket */
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool start_now;             /* run: release the init as soon as it is ready */
+  bool systemd_cgroup;
+} sr_create_opts_t;
+
+/* Sets up the container and leaves its init blocked just before execve
+ * (or, with start_now, lets it exec). On success *pid is the init. On
+ * failure nothing is left behind. */
+int sr_container_create (const sr_create_opts_t *o, pid_t *pid, sr_error_t *err);
+
+/* Releases a created container's init and runs the poststart hooks. */
+int sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
+
+/* Kills whatever is left, removes the cgroup, runs poststop hooks and
+ * removes the state dir (which closes d). */
+int sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
+
+/* Waits (with pidfd, so it works for non-children) until pid exits. */
+int sr_wait_pid_gone (pid_t pid, uint64_t start, int timeout_ms);
+
+#endif

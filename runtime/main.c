@@ -1,0 +1,142 @@
+/* secrun: a secure, runc-compatible OCI runtime. main() parses the global
+ * flags and hands the rest to one command. */
+#include "build-config.h"
+
+#include <getopt.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "state.h"
+
+static const struct { const char *name; sr_command_fn fn; const char *help; } commands[] = {
+  { "spec", cmd_spec, "write a default config.json" },
+  { "create", cmd_create, "create a container, its init blocked before exec" },
+  { "start", cmd_start, "start a created container" },
+  { "run", cmd_run, "create and start a container" },
+  { "state", cmd_state, "print the state of a container" },
+  { "kill", cmd_kill, "send a signal to a container's init (or all its processes)" },
+  { "delete", cmd_delete, "delete a container and everything it holds" },
+  { "list", cmd_list, "list containers" },
+  { "ps", cmd_ps, "list the processes of a container" },
+  { "pause", cmd_pause, "freeze every process of a container" },
+  { "resume", cmd_resume, "thaw a paused container" },
+  { "update", cmd_update, "change the resource limits of a container" },
+  { "events", cmd_events, "print resource statistics and OOM events" },
+};
+
+static void
+usage (FILE *f)
+{
+  fprintf (f, "Usage: secrun [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+              "Global options:\n"
+              "  --root DIR          state directory (default " SR_DEFAULT_ROOT ")\n"
+              "  --log FILE          also write errors to FILE\n"
+              "  --log-format FMT    text or json\n"
+              "  --debug             verbose logging\n"
+              "  --systemd-cgroup    accepted for runc compatibility\n"
+              "  --criu PATH         accepted for runc compatibility\n"
+              "  --policy FILE       security policy applied to every container\n"
+              "  --version           print version information\n\n"
+              "Commands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    fprintf (f, "  %-8s %s\n", commands[i].name, commands[i].help);
+  fprintf (f, "\nRun 'secrun COMMAND --help' for a command's options.\n");
+}
+
+static void
+version (void)
+{
+  const struct scmp_version *v = seccomp_version ();
+  printf ("secrun version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n",
+          PACKAGE_VERSION, GIT_COMMIT, OCI_SPEC_VERSION, v->major, v->minor,
+          v->micro);
+}
+
+int
+sr_fail (sr_error_t *err)
+{
+  sr_log_error_t (err);
+  return 1;
+}
+
+int
+main (int argc, char **argv)
+{
+  enum { O_ROOT = 256, O_LOG, O_LOGFMT, O_DEBUG, O_SYSTEMD, O_CRIU, O_POLICY, O_VERSION };
+  static const struct option opts[] = {
+    { "root", required_argument, NULL, O_ROOT },
+    { "log", required_argument, NULL, O_LOG },
+    { "log-format", required_argument, NULL, O_LOGFMT },
+    { "debug", no_argument, NULL, O_DEBUG },
+    { "systemd-cgroup", no_argument, NULL, O_SYSTEMD },
+    { "criu", required_argument, NULL, O_CRIU },
+    { "policy", required_argument, NULL, O_POLICY },
+    { "version", no_argument, NULL, O_VERSION },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  sr_global_t g = { .root = SR_DEFAULT_ROOT, .log_format = SR_LOG_TEXT };
+  int c;
+
+  /* A hook or client that closes its end of a pipe must not kill us. */
+  signal (SIGPIPE, SIG_IGN);
+  opterr = 1;
+  while ((c = getopt_long (argc, argv, "+hv", opts, NULL)) != -1)
+    switch (c)
+      {
+      case O_ROOT: g.root = optarg; break;
+      case O_LOG: g.log = optarg; break;
+      case O_LOGFMT:
+        if (strcmp (optarg, "json") == 0)
+          g.log_format = SR_LOG_JSON;
+        else if (strcmp (optarg, "text") == 0)
+          g.log_format = SR_LOG_TEXT;
+        else
+          {
+            fprintf (stderr, "secrun: --log-format: \"%s\" is not text or json\n", optarg);
+            return 1;
+          }
+        break;
+      case O_DEBUG: g.debug = true; break;
+      case O_SYSTEMD: g.systemd_cgroup = true; break;
+      case O_CRIU: g.criu = optarg; break;
+      case O_POLICY: g.policy = optarg; break;
+      case 'v':
+      case O_VERSION: version (); return 0;
+      case 'h': usage (stdout); return 0;
+      default: usage (stderr); return 1;
+      }
+  if (g.root[0] == '\0')
+    g.root = SR_DEFAULT_ROOT;
+  sr_log_init (g.log, g.log_format, g.debug);
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+  const char *name = argv[optind];
+  if (strcmp (name, "help") == 0)
+    {
+      usage (stdout);
+      return 0;
+    }
+  if (strcmp (name, "checkpoint") == 0 || strcmp (name, "restore") == 0)
+    {
+      sr_log_error ("%s is not supported by secrun (no CRIU integration)", name);
+      return 1;
+    }
+  for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+    if (strcmp (name, commands[i].name) == 0)
+      {
+        int first = optind;
+        optind = 0; /* each command parses from its own argv[0] */
+        return commands[i].fn (&g, argc - first, argv + first);
+      }
+  sr_log_error ("unknown command \"%s\"; see 'secrun --help'", name);
+  return 1;
+}

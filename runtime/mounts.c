@@ -1,0 +1,668 @@
+#include "mounts.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "utils.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* A detached clone of the host's /dev/null, verified to be the 1:3 char
+ * device, taken before pivot_root: masking uses it, so a container that
+ * swaps its own /dev/null for a symlink cannot redirect the mask (the
+ * CVE-2025-31133 class). */
+static int null_tree_fd = -1;
+
+static int
+sys_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+  struct open_how how = { .flags = flags, .mode = 0, .resolve = resolve };
+  return (int) syscall (SYS_openat2, dirfd, path, &how, sizeof how);
+}
+
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+/* Index of the end of the next component of path starting at i. */
+static size_t
+component_end (const char *path, size_t i)
+{
+  while (path[i] && path[i] != '/')
+    i++;
+  return i;
+}
+
+int
+sr_open_in_root (int rootfd, const char *path, bool create, bool mkfile,
+                 sr_error_t *err)
+{
+  char buf[PATH_MAX];
+  size_t len = strlen (path);
+  int fd;
+
+  fd = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
+  if (fd >= 0 || errno != ENOENT || !create)
+    {
+      if (fd < 0)
+        return sr_error_errno (err, "open %s inside the rootfs", path);
+      return fd;
+    }
+  if (len >= sizeof buf)
+    return sr_error (err, ENAMETOOLONG, "%s", path);
+
+  /* Walk the components, creating the missing ones. Each parent is opened
+   * with RESOLVE_IN_ROOT, and mkdirat/openat only ever take a single name
+   * relative to it, so a symlink anywhere stays inside the rootfs. */
+  size_t i = 0;
+  while (path[i] == '/')
+    i++;
+  while (path[i])
+    {
+      size_t end = component_end (path, i);
+      bool last = path[end] == '\0' || path[end + strspn (path + end, "/")] == '\0';
+      memcpy (buf, path, end);
+      buf[end] = '\0';
+      fd = sys_openat2 (rootfd, buf, O_PATH | O_CLOEXEC, IN_ROOT);
+      if (fd < 0 && errno == ENOENT)
+        {
+          char name[NAME_MAX + 1];
+          size_t nlen = end - i;
+          _cleanup_close_ int parent = -1;
+
+          if (nlen > NAME_MAX)
+            return sr_error (err, ENAMETOOLONG, "%s", path);
+          memcpy (name, path + i, nlen);
+          name[nlen] = '\0';
+          buf[i] = '\0';
+          parent = sys_openat2 (rootfd, i ? buf : "/", O_PATH | O_CLOEXEC
+                                | O_DIRECTORY, IN_ROOT);
+          if (parent < 0)
+            return sr_error_errno (err, "open %s inside the rootfs", buf);
+          if (last && mkfile)
+            {
+              int f = openat (parent, name, O_CREAT | O_EXCL | O_WRONLY
+                              | O_NOFOLLOW | O_CLOEXEC, 0644);
+              if (f < 0 && errno != EEXIST)
+                return sr_error_errno (err, "create %s inside the rootfs", path);
+              if (f >= 0)
+                close (f);
+            }
+          else if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
+            return sr_error_errno (err, "mkdir %s inside the rootfs", path);
+          memcpy (buf, path, end);
+          buf[end] = '\0';
+          fd = sys_openat2 (rootfd, buf, O_PATH | O_CLOEXEC, IN_ROOT);
+        }
+      if (fd < 0)
+        return sr_error_errno (err, "open %s inside the rootfs", buf);
+      if (last)
+        return fd;
+      close (fd);
+      i = end;
+      while (path[i] == '/')
+        i++;
+    }
+  /* path was "/" */
+  fd = sys_openat2 (rootfd, "/", O_PATH | O_CLOEXEC, IN_ROOT);
+  if (fd < 0)
+    return sr_error_errno (err, "open the rootfs");
+  return fd;
+}
+
+/* Reads the fs context's log so a refused option names the kernel's reason. */
+static void
+fs_context_log (int fsfd, char *buf, size_t n)
+{
+  buf[0] = '\0';
+  ssize_t r = read (fsfd, buf, n - 1);
+  if (r > 0)
+    {
+      buf[r] = '\0';
+      char *nl = strchr (buf, '\n');
+      if (nl)
+        *nl = '\0';
+    }
+  else
+    buf[0] = '\0';
+}
+
+static int
+fs_configure (int fsfd, const char *data, const char *what, sr_error_t *err)
+{
+  _cleanup_free_ char *copy = data ? strdup (data) : NULL;
+  char *save = NULL;
+
+  if (data && copy == NULL)
+    return sr_error (err, ENOMEM, "%s", what);
+  for (char *tok = copy ? strtok_r (copy, ",", &save) : NULL; tok;
+       tok = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (tok, '=');
+      int r;
+      if (eq)
+        {
+          *eq = '\0';
+          r = fsconfig (fsfd, FSCONFIG_SET_STRING, tok, eq + 1, 0);
+        }
+      else
+        r = fsconfig (fsfd, FSCONFIG_SET_FLAG, tok, NULL, 0);
+      if (r < 0)
+        {
+          char log[256];
+          int e = errno;
+          fs_context_log (fsfd, log, sizeof log);
+          return sr_error (err, e, "%s: option \"%s\"%s%s", what, tok,
+                           *log ? ": " : "", log);
+        }
+    }
+  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    {
+      char log[256];
+      int e = errno;
+      fs_context_log (fsfd, log, sizeof log);
+      return sr_error (err, e, "%s%s%s", what, *log ? ": " : "", log);
+    }
+  return 0;
+}
+
+/* A new, detached mount of fstype; returned fd is the mount's root. */
+static int
+new_fs_mount (const char *fstype, const char *data, uint64_t attrs,
+              const char *what, sr_error_t *err)
+{
+  _cleanup_close_ int fsfd = fsopen (fstype, FSOPEN_CLOEXEC);
+  int mfd;
+
+  if (fsfd < 0)
+    return sr_error_errno (err, "%s: fsopen %s", what, fstype);
+  if (fs_configure (fsfd, data, what, err) < 0)
+    return -1;
+  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, (unsigned int) attrs);
+  if (mfd < 0)
+    return sr_error_errno (err, "%s: fsmount", what);
+  return mfd;
+}
+
+static int
+set_attrs (int mfd, const sr_mount_opts_t *o, bool recursive, const char *what,
+           sr_error_t *err)
+{
+  struct mount_attr a = { .attr_set = o->attr_set, .attr_clr = o->attr_clr,
+                          .propagation = o->propagation };
+  if (a.attr_set == 0 && a.attr_clr == 0 && a.propagation == 0)
+    return 0;
+  if (mount_setattr (mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
+                     &a, sizeof a) < 0)
+    return sr_error_errno (err, "%s: set mount attributes", what);
+  return 0;
+}
+
+static int copy_tree (int src, int dst, int depth);
+
+static int
+copy_entry (int src, int dst, const char *name, int depth)
+{
+  struct stat st;
+  if (fstatat (src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return -1;
+  if (S_ISDIR (st.st_mode))
+    {
+      if (mkdirat (dst, name, st.st_mode & 07777) < 0 && errno != EEXIST)
+        return -1;
+      _cleanup_close_ int s = openat (src, name, O_RDONLY | O_DIRECTORY
+                                      | O_NOFOLLOW | O_CLOEXEC);
+      _cleanup_close_ int d = openat (dst, name, O_RDONLY | O_DIRECTORY
+                                      | O_NOFOLLOW | O_CLOEXEC);
+      if (s < 0 || d < 0 || copy_tree (s, d, depth + 1) < 0)
+        return -1;
+    }
+  else if (S_ISREG (st.st_mode))
+    {
+      _cleanup_close_ int s = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      _cleanup_close_ int d = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL
+                                      | O_NOFOLLOW | O_CLOEXEC, st.st_mode & 07777);
+      if (s < 0 || d < 0)
+        return -1;
+      for (off_t left = st.st_size; left > 0;)
+        {
+          ssize_t w = sendfile (d, s, NULL, (size_t) left);
+          if (w <= 0)
+            return w < 0 ? -1 : 0;
+          left -= w;
+        }
+    }
+  else if (S_ISLNK (st.st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t n = readlinkat (src, name, target, sizeof target - 1);
+      if (n < 0)
+        return -1;
+      target[n] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return -1;
+    }
+  else
+    return 0; /* devices, fifos and sockets are not copied up */
+  if (fchownat (dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return -1;
+  if (!S_ISLNK (st.st_mode) && fchmodat (dst, name, st.st_mode & 07777, 0) < 0)
+    return -1;
+  return 0;
+}
+
+static int
+copy_tree (int src, int dst, int depth)
+{
+  DIR *d;
+  struct dirent *de;
+  int fd, ret = 0;
+
+  if (depth > 64)
+    return errno = ELOOP, -1;
+  fd = openat (src, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  while (ret == 0 && (de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      ret = copy_entry (src, dst, de->d_name, depth);
+    }
+  closedir (d);
+  return ret;
+}
+
+static bool
+is_bind (const sr_mount_t *m, const sr_mount_opts_t *o)
+{
+  return o->bind || (m->type && strcmp (m->type, "bind") == 0);
+}
+
+static bool
+host_is_cgroup2 (void)
+{
+  struct statfs sfs;
+  return statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static int
+do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
+{
+  char what[PATH_MAX + 64];
+  sr_mount_opts_t o;
+  _cleanup_close_ int dest = -1;
+  _cleanup_close_ int mfd = -1;
+  const char *type = m->type;
+  bool bind;
+  int ret = -1;
+
+  snprintf (what, sizeof what, "mounts[%zu] (%s on %s)", idx,
+            type ? type : "bind", m->destination);
+  if (sr_mount_opts_parse (&m->options, &o, err) < 0)
+    return sr_error_prefix (err, "mounts[%zu].options", idx);
+  bind = is_bind (m, &o);
+
+  if (bind)
+    {
+      struct stat st;
+      if (m->source == NULL)
+        {
+          sr_error (err, 0, "%s: a bind mount needs a source", what);
+          goto out;
+        }
+      /* The source is a host path: open it before touching the rootfs. */
+      mfd = open_tree (AT_FDCWD, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                       | (o.recursive ? AT_RECURSIVE : 0));
+      if (mfd < 0)
+        {
+          sr_error_errno (err, "%s: source %s", what, m->source);
+          goto out;
+        }
+      if (fstat (mfd, &st) < 0)
+        {
+          sr_error_errno (err, "%s: stat source", what);
+          goto out;
+        }
+      dest = sr_open_in_root (rootfd, m->destination, true, !S_ISDIR (st.st_mode), err);
+      if (dest < 0)
+        goto prefix;
+      if (set_attrs (mfd, &o, o.recursive, what, err) < 0)
+        goto out;
+    }
+  else
+    {
+      if (type == NULL)
+        {
+          sr_error (err, 0, "%s: type is required unless the mount is a bind", what);
+          goto out;
+        }
+      /* On a v1 or hybrid host a "cgroup" mount gets a read-only tmpfs:
+       * the host's v1 hierarchies are not exposed to the container. */
+      if (strcmp (type, "cgroup") == 0)
+        {
+          if (host_is_cgroup2 ())
+            type = "cgroup2";
+          else
+            {
+              type = "tmpfs";
+              o.attr_set |= MOUNT_ATTR_RDONLY;
+              free (o.data);
+              o.data = strdup ("mode=755,size=4k");
+            }
+        }
+      dest = sr_open_in_root (rootfd, m->destination, true, false, err);
+      if (dest < 0)
+        goto prefix;
+      uint64_t atime = o.attr_set & MOUNT_ATTR__ATIME;
+      mfd = new_fs_mount (type, o.data, (o.attr_set & ~MOUNT_ATTR__ATIME) | atime,
+                          what, err);
+      if (mfd < 0)
+        goto out;
+      if (o.propagation)
+        {
+          struct mount_attr a = { .propagation = o.propagation };
+          if (mount_setattr (mfd, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
+            {
+              sr_error_errno (err, "%s: propagation", what);
+              goto out;
+            }
+        }
+      if (o.tmpcopyup && strcmp (type, "tmpfs") == 0)
+        {
+          _cleanup_close_ int src = openat (dest, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          _cleanup_close_ int dst = openat (mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          if (src < 0 || dst < 0 || copy_tree (src, dst, 0) < 0)
+            {
+              sr_error_errno (err, "%s: tmpcopyup", what);
+              goto out;
+            }
+        }
+    }
+  if (move_mount (mfd, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    {
+      sr_error_errno (err, "%s: move_mount", what);
+      goto out;
+    }
+  ret = 0;
+  goto out;
+prefix:
+  sr_error_prefix (err, "%s", what);
+out:
+  sr_mount_opts_release (&o);
+  return ret;
+}
+
+static const struct { const char *name; unsigned maj, min; } default_devices[] = {
+  { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+  { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+};
+
+static const struct { const char *target, *name; } default_links[] = {
+  { "pts/ptmx", "ptmx" }, { "/proc/self/fd", "fd" },
+  { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+  { "/proc/self/fd/2", "stderr" },
+};
+
+/* A node the kernel will not let us mknod (a user namespace) is a bind
+ * mount of the host's device instead, as runc does. */
+static int
+make_node (int dirfd, const char *name, mode_t mode, dev_t dev,
+           const char *hostpath, sr_error_t *err)
+{
+  if (mknodat (dirfd, name, mode, dev) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != EPERM || hostpath == NULL)
+    return sr_error_errno (err, "mknod /dev/%s", name);
+  int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (f >= 0)
+    close (f);
+  _cleanup_close_ int t = open_tree (AT_FDCWD, hostpath, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (t < 0 || move_mount (t, "", dirfd, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return sr_error_errno (err, "bind %s on /dev/%s", hostpath, name);
+  return 0;
+}
+
+static int
+setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
+{
+  _cleanup_close_ int dev = sr_open_in_root (rootfd, "/dev", true, false, err);
+  _cleanup_close_ int devdir = -1;
+  const sr_linux_t *l = &c->linux_;
+
+  if (dev < 0)
+    return -1;
+  devdir = openat (dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (devdir < 0)
+    return sr_error_errno (err, "open /dev in the rootfs");
+  for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++)
+    {
+      char host[64];
+      snprintf (host, sizeof host, "/dev/%s", default_devices[i].name);
+      if (make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
+                     makedev (default_devices[i].maj, default_devices[i].min),
+                     host, err) < 0)
+        return -1;
+      fchmodat (devdir, default_devices[i].name, 0666, 0);
+    }
+  for (size_t i = 0; i < sizeof default_links / sizeof *default_links; i++)
+    if (symlinkat (default_links[i].target, devdir, default_links[i].name) < 0
+        && errno != EEXIST)
+      return sr_error_errno (err, "symlink /dev/%s", default_links[i].name);
+
+  for (size_t i = 0; i < l->n_devices; i++)
+    {
+      const sr_device_t *d = &l->devices[i];
+      mode_t type = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+      mode_t perm = d->file_mode.set ? (mode_t) d->file_mode.v & 07777 : 0666;
+      const char *slash = strrchr (d->path, '/');
+      _cleanup_free_ char *parent = strndup (d->path, (size_t) (slash - d->path));
+      _cleanup_close_ int pfd = -1;
+      _cleanup_close_ int pdir = -1;
+
+      if (strncmp (d->path, "/dev/", 5) != 0 || strstr (d->path, "/../"))
+        return sr_error (err, 0, "linux.devices[%zu].path: %s is not inside /dev",
+                         i, d->path);
+      pfd = sr_open_in_root (rootfd, parent, true, false, err);
+      if (pfd < 0)
+        return sr_error_prefix (err, "linux.devices[%zu]", i);
+      pdir = openat (pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (pdir < 0)
+        return sr_error_errno (err, "linux.devices[%zu]: open %s", i, parent);
+      unlinkat (pdir, slash + 1, 0);
+      if (make_node (pdir, slash + 1, type | perm,
+                     makedev ((unsigned) d->major, (unsigned) d->minor),
+                     d->path, err) < 0)
+        return sr_error_prefix (err, "linux.devices[%zu]", i);
+      if (fchmodat (pdir, slash + 1, perm, 0) < 0)
+        return sr_error_errno (err, "linux.devices[%zu]: chmod", i);
+      if (fchownat (pdir, slash + 1, d->uid.set ? (uid_t) d->uid.v : 0,
+                    d->gid.set ? (gid_t) d->gid.v : 0, AT_SYMLINK_NOFOLLOW) < 0)
+        return sr_error_errno (err, "linux.devices[%zu]: chown", i);
+    }
+  return 0;
+}
+
+static bool
+binds_dev (const sr_config_t *c)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (strcmp (c->mounts[i].destination, "/dev") == 0
+        && c->mounts[i].type && strcmp (c->mounts[i].type, "bind") == 0)
+      return true;
+  return false;
+}
+
+static int
+grab_host_null (sr_error_t *err)
+{
+  struct stat st;
+  int fd = open_tree (AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+                      | AT_SYMLINK_NOFOLLOW);
+  if (fd < 0)
+    return sr_error_errno (err, "open_tree /dev/null");
+  if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
+    {
+      close (fd);
+      return sr_error (err, 0, "/dev/null of the host is not the null device");
+    }
+  null_tree_fd = fd;
+  return 0;
+}
+
+int
+sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
+                          sr_error_t *err)
+{
+  _cleanup_close_ int rootfd = -1;
+  unsigned long prop = MS_SLAVE | MS_REC;
+
+  if (c->linux_.rootfs_propagation)
+    {
+      long p = sr_propagation_parse (c->linux_.rootfs_propagation);
+      if (p < 0)
+        return sr_error (err, 0, "linux.rootfsPropagation: unknown value \"%s\"",
+                         c->linux_.rootfs_propagation);
+      prop = (unsigned long) p;
+    }
+  /* Nothing we mount may propagate back to the host. */
+  if (mount (NULL, "/", NULL, prop, NULL) < 0)
+    return sr_error_errno (err, "make / %s", c->linux_.rootfs_propagation
+                           ? c->linux_.rootfs_propagation : "rslave");
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return sr_error_errno (err, "bind the rootfs %s", rootfs);
+  if (grab_host_null (err) < 0)
+    return -1;
+  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return sr_error_errno (err, "open rootfs %s", rootfs);
+  for (size_t i = 0; i < c->n_mounts; i++)
+    if (do_mount (rootfd, &c->mounts[i], i, err) < 0)
+      return -1;
+  if (!binds_dev (c) && setup_dev (rootfd, c, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+sr_mounts_pivot (const char *rootfs, bool no_pivot, sr_error_t *err)
+{
+  if (chdir (rootfs) < 0)
+    return sr_error_errno (err, "chdir %s", rootfs);
+  if (no_pivot)
+    {
+      if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return sr_error_errno (err, "move the rootfs to /");
+      if (chroot (".") < 0)
+        return sr_error_errno (err, "chroot");
+    }
+  else
+    {
+      if (syscall (SYS_pivot_root, ".", ".") < 0)
+        return sr_error_errno (err, "pivot_root");
+      /* The old root sits on top now: keep its unmount from propagating. */
+      if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+        return sr_error_errno (err, "make the old root rslave");
+      if (umount2 (".", MNT_DETACH) < 0)
+        return sr_error_errno (err, "detach the old root");
+    }
+  if (chdir ("/") < 0)
+    return sr_error_errno (err, "chdir /");
+  return 0;
+}
+
+static int
+mask_path (const char *path, sr_error_t *err)
+{
+  struct stat st;
+  _cleanup_close_ int fd = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int m = -1;
+
+  if (fd < 0)
+    return errno == ENOENT ? 0 : sr_error_errno (err, "maskedPaths: %s", path);
+  if (fstat (fd, &st) < 0)
+    return sr_error_errno (err, "maskedPaths: %s", path);
+  if (S_ISLNK (st.st_mode))
+    return 0; /* a symlink points elsewhere; masking it would mask its target */
+  if (S_ISDIR (st.st_mode))
+    m = new_fs_mount ("tmpfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                      | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path, err);
+  else
+    m = open_tree (null_tree_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (m < 0)
+    return err->msg ? -1 : sr_error_errno (err, "maskedPaths: %s", path);
+  if (move_mount (m, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return sr_error_errno (err, "maskedPaths: mask %s", path);
+  return 0;
+}
+
+static int
+readonly_path (const char *path, sr_error_t *err)
+{
+  struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+  _cleanup_close_ int target = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int t = -1;
+
+  if (target < 0)
+    return errno == ENOENT ? 0 : sr_error_errno (err, "readonlyPaths: %s", path);
+  t = open_tree (target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE
+                 | AT_EMPTY_PATH);
+  if (t < 0)
+    return sr_error_errno (err, "readonlyPaths: %s", path);
+  if (mount_setattr (t, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+    return sr_error_errno (err, "readonlyPaths: %s: read-only", path);
+  if (move_mount (t, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return sr_error_errno (err, "readonlyPaths: %s", path);
+  return 0;
+}
+
+int
+sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
+{
+  const sr_linux_t *l = &c->linux_;
+  int ret = 0;
+
+  for (size_t i = 0; ret == 0 && i < l->readonly_paths.n; i++)
+    ret = readonly_path (l->readonly_paths.v[i], err);
+  for (size_t i = 0; ret == 0 && i < l->masked_paths.n; i++)
+    ret = mask_path (l->masked_paths.v[i], err);
+  if (null_tree_fd >= 0)
+    {
+      close (null_tree_fd);
+      null_tree_fd = -1;
+    }
+  if (ret < 0)
+    return -1;
+  if (c->root_readonly)
+    {
+      struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (mount_setattr (AT_FDCWD, "/", 0, &a, sizeof a) < 0)
+        return sr_error_errno (err, "make the rootfs read-only");
+    }
+  if (l->rootfs_propagation)
+    {
+      long p = sr_propagation_parse (l->rootfs_propagation);
+      if (p >= 0 && mount (NULL, "/", NULL, (unsigned long) p, NULL) < 0)
+        return sr_error_errno (err, "linux.rootfsPropagation");
+    }
+  return 0;
+}

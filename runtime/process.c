@@ -1,0 +1,242 @@
+#include "process.h"
+
+#include <cap-ng.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "utils.h"
+
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_WHO_PROCESS 1
+
+struct sr_sched_attr {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+};
+
+static int
+write_proc_self (const char *file, const char *value, sr_error_t *err)
+{
+  _cleanup_close_ int fd = open (file, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || sr_write_all (fd, value, strlen (value)) < 0)
+    return sr_error_errno (err, "write %s", file);
+  return 0;
+}
+
+static bool
+lsm_enabled (const char *name)
+{
+  char buf[512];
+  _cleanup_close_ int fd = open ("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
+    return false;
+  buf[n] = '\0';
+  return strstr (buf, name) != NULL;
+}
+
+int
+sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err)
+{
+  for (size_t i = 0; i < p->n_rlimits; i++)
+    {
+      struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
+      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+        return sr_error_errno (err, "process.rlimits[%zu] (%s %llu/%llu)", i,
+                               p->rlimits[i].name,
+                               (unsigned long long) rl.rlim_cur,
+                               (unsigned long long) rl.rlim_max);
+    }
+  if (p->oom_score_adj.set)
+    {
+      char v[32];
+      snprintf (v, sizeof v, "%lld", (long long) p->oom_score_adj.v);
+      if (write_proc_self ("/proc/self/oom_score_adj", v, err) < 0)
+        return sr_error_prefix (err, "process.oomScoreAdj");
+    }
+  if (p->scheduler.set)
+    {
+      struct sr_sched_attr a = {
+        .size = sizeof a,
+        .sched_policy = (uint32_t) p->scheduler.policy,
+        .sched_flags = p->scheduler.flags,
+        .sched_nice = (int32_t) p->scheduler.nice.v,
+        .sched_priority = (uint32_t) p->scheduler.priority.v,
+        .sched_runtime = (uint64_t) p->scheduler.runtime.v,
+        .sched_deadline = (uint64_t) p->scheduler.deadline.v,
+        .sched_period = (uint64_t) p->scheduler.period.v,
+      };
+      if (syscall (SYS_sched_setattr, 0, &a, 0) < 0)
+        return sr_error_errno (err, "process.scheduler");
+    }
+  if (p->io_priority.set)
+    {
+      int v = (p->io_priority.klass << IOPRIO_CLASS_SHIFT) | p->io_priority.priority;
+      if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, v) < 0)
+        return sr_error_errno (err, "process.ioPriority");
+    }
+  if (p->user.umask.set)
+    umask ((mode_t) p->user.umask.v & 0777);
+  else
+    umask (0022);
+  /* An LSM profile that cannot be applied is an error, never a silent
+   * downgrade. SELinux labels are ignored where SELinux is off, as runc
+   * does; AppArmor is refused where it is off, as runc does. */
+  if (p->apparmor_profile && *p->apparmor_profile)
+    {
+      if (!lsm_enabled ("apparmor"))
+        return sr_error (err, 0, "process.apparmorProfile: \"%s\" was asked for, "
+                         "but AppArmor is not enabled on this host",
+                         p->apparmor_profile);
+      char v[512];
+      snprintf (v, sizeof v, "exec %s", p->apparmor_profile);
+      if (write_proc_self ("/proc/self/attr/apparmor/exec", v, err) < 0)
+        return sr_error_prefix (err, "process.apparmorProfile");
+    }
+  if (p->selinux_label && *p->selinux_label && lsm_enabled ("selinux"))
+    if (write_proc_self ("/proc/self/attr/exec", p->selinux_label, err) < 0)
+      return sr_error_prefix (err, "process.selinuxLabel");
+  return 0;
+}
+
+int
+sr_process_new_keyring (const char *id, sr_error_t *err)
+{
+  char name[64];
+  snprintf (name, sizeof name, "_ses.%.58s", id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0)
+    {
+      /* Kernels without keys, and user namespaces that may not create
+       * one: the workload then simply shares no keyring with us either. */
+      if (errno == ENOSYS || errno == EACCES || errno == EPERM)
+        return 0;
+      return sr_error_errno (err, "join a new session keyring");
+    }
+  return 0;
+}
+
+static void
+add_set (capng_type_t type, uint64_t mask)
+{
+  for (unsigned c = 0; c <= CAP_LAST_CAP && c < 64; c++)
+    if (mask & (1ULL << c))
+      capng_update (CAPNG_ADD, type, c);
+}
+
+int
+sr_process_apply_identity (const sr_process_t *p, sr_error_t *err)
+{
+  uid_t uid = (uid_t) p->user.uid.v;
+  gid_t gid = (gid_t) p->user.gid.v;
+  const sr_caps_t *c = &p->caps;
+
+  /* The bounding set first: dropping from it needs CAP_SETPCAP, which we
+   * lose with the uid change. Caps not asked for are gone for good. */
+  capng_clear (CAPNG_SELECT_ALL);
+  if (c->set)
+    add_set (CAPNG_BOUNDING_SET, c->bounding);
+  if (capng_apply (CAPNG_SELECT_BOUNDS) < 0)
+    return sr_error_errno (err, "process.capabilities.bounding: apply");
+
+  if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+    return sr_error_errno (err, "prctl PR_SET_KEEPCAPS");
+  if (setgroups (p->user.n_additional_gids, p->user.additional_gids) < 0)
+    return sr_error_errno (err, "process.user.additionalGids: setgroups");
+  if (setresgid (gid, gid, gid) < 0)
+    return sr_error_errno (err, "process.user.gid: setresgid %u", gid);
+  if (setresuid (uid, uid, uid) < 0)
+    return sr_error_errno (err, "process.user.uid: setresuid %u", uid);
+  if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+    return sr_error_errno (err, "prctl PR_SET_KEEPCAPS");
+
+  capng_clear (CAPNG_SELECT_CAPS);
+  if (c->set)
+    {
+      add_set (CAPNG_EFFECTIVE, c->effective);
+      add_set (CAPNG_PERMITTED, c->permitted);
+      add_set (CAPNG_INHERITABLE, c->inheritable);
+    }
+  if (capng_apply (CAPNG_SELECT_CAPS) < 0)
+    return sr_error_errno (err, "process.capabilities: capset");
+  /* Ambient is cleared always, then raised only as asked: an ambient cap
+   * needs to be permitted and inheritable, so ask after capset. */
+  if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    return sr_error_errno (err, "clear the ambient set");
+  if (c->set && c->ambient)
+    for (unsigned cap = 0; cap <= CAP_LAST_CAP && cap < 64; cap++)
+      if ((c->ambient & (1ULL << cap))
+          && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+        return sr_error_errno (err, "process.capabilities.ambient: raise %s",
+                               capng_capability_to_name (cap));
+  if (p->no_new_privileges.v
+      && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return sr_error_errno (err, "process.noNewPrivileges");
+  return 0;
+}
+
+int
+sr_process_chdir (const char *cwd, sr_error_t *err)
+{
+  char buf[PATH_MAX];
+  if (chdir (cwd) < 0)
+    return sr_error_errno (err, "process.cwd: chdir %s", cwd);
+  /* getcwd fails (ENOENT) or answers "(unreachable)" for a directory that
+   * is not under our root: the CVE-2024-21626 class. */
+  if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
+    return sr_error (err, 0, "process.cwd: %s is outside the container", cwd);
+  return 0;
+}
+
+int
+sr_process_find_exec (const char *file, char *const envp[], char *buf,
+                      size_t n, sr_error_t *err)
+{
+  const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int last_errno = ENOENT;
+
+  if (strchr (file, '/'))
+    {
+      if (snprintf (buf, n, "%s", file) >= (int) n)
+        return sr_error (err, ENAMETOOLONG, "process.args[0]");
+      return 0;
+    }
+  for (char *const *e = envp; e && *e; e++)
+    if (strncmp (*e, "PATH=", 5) == 0)
+      path = *e + 5;
+  while (*path)
+    {
+      const char *colon = strchr (path, ':');
+      size_t len = colon ? (size_t) (colon - path) : strlen (path);
+      struct stat st;
+      if (len == 0)
+        snprintf (buf, n, "%s", file);
+      else
+        snprintf (buf, n, "%.*s/%s", (int) len, path, file);
+      if (stat (buf, &st) == 0 && S_ISREG (st.st_mode))
+        {
+          if (access (buf, X_OK) == 0)
+            return 0;
+          last_errno = EACCES;
+        }
+      path += len + (colon ? 1 : 0);
+    }
+  return sr_error (err, last_errno, "exec \"%s\": not found in $PATH", file);
+}

@@ -1,0 +1,35 @@
+/* The workload's process attributes, applied by the container's init after
+ * pivot_root, in the order the kernel needs: things that need privilege
+ * first, then the identity change, then the capability sets, then
+ * no_new_privs. Seccomp comes last (seccomp.h), right before execve. */
+#ifndef SECRUN_PROCESS_H
+#define SECRUN_PROCESS_H
+
+#include <stdbool.h>
+
+#include "config.h"
+#include "error.h"
+
+/* rlimits, oom_score_adj, scheduler, ioprio, personality, umask; the LSM
+ * labels. Needs the privileges the init still has. */
+int sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err);
+
+/* A fresh session keyring named after the container, so the workload
+ * cannot see the host's or another container's keys. */
+int sr_process_new_keyring (const char *id, sr_error_t *err);
+
+/* Bounding set, supplementary groups, uid/gid, then the other four
+ * capability sets, then no_new_privs. */
+int sr_process_apply_identity (const sr_process_t *p, sr_error_t *err);
+
+/* chdir to process.cwd and prove the result is inside the container's root
+ * (a cwd such as /proc/self/fd/N of a leaked host fd would not be). */
+int sr_process_chdir (const char *cwd, sr_error_t *err);
+
+/* Finds file on the PATH of envp (or a default PATH) like execvp, without
+ * following anything outside the container (we are already in it). The
+ * result is written into buf. */
+int sr_process_find_exec (const char *file, char *const envp[], char *buf,
+                          size_t n, sr_error_t *err);
+
+#endif

@@ -1,0 +1,80 @@
+/* linux.seccomp: compiled with libseccomp in the runtime (before fork),
+ * loaded as raw BPF in the container's init right before execve.
+ *
+ * Translation follows crun/runc so that a config behaves the same under
+ * secrun: unknown syscall names are skipped, rules whose action equals the
+ * default action are skipped, and a rule that compares the same argument
+ * twice becomes one rule per comparison (OR), as runc does. */
+/* This header has libseccomp's name, and "-I runtime" puts it first on the
+ * <...> path, so a plain #include <seccomp.h> would find it instead of the
+ * library's. Pull the library's header in from the directories after ours,
+ * outside the guard: when the includer sits in runtime/ itself, the first
+ * #include_next lands on this file again (found via -I this time), and that
+ * second pass reaches the library. (clang warns about exactly that first
+ * pass.) */
+#ifndef SECRUN_SECCOMP_H
+#ifdef __clang__
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wunknown-warning-option"
+#pragma clang diagnostic ignored "-Winclude-next-absolute-path"
+#endif
+#include_next <seccomp.h>
+#ifdef __clang__
+#pragma clang diagnostic pop
+#endif
+#endif
+
+#ifndef SECRUN_SECCOMP_H
+#define SECRUN_SECCOMP_H
+
+#include <linux/filter.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "error.h"
+
+typedef struct
+{
+  struct sock_filter *insns;
+  unsigned short len; /* instructions, at most BPF_MAXINSNS */
+} sr_bpf_t;
+
+/* Compiles the config's seccomp section into raw BPF (pre-fork, in the
+ * runtime). Errors name the JSON path: "linux.seccomp.syscalls[3].args[0]: ...". */
+int sr_seccomp_compile (const sr_seccomp_t *s, sr_bpf_t *out, sr_error_t *err);
+
+/* Translates linux.seccomp.flags into SECCOMP_FILTER_FLAG_* bits for
+ * sr_seccomp_load. An unknown flag is an error naming it. */
+int sr_seccomp_flags (const sr_seccomp_t *s, unsigned int *flags,
+                      sr_error_t *err);
+
+/* Loads compiled BPF: seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog).
+ * Runs in the container's init after fork: allocates nothing, touches no
+ * lock. The caller has set no_new_privs or holds CAP_SYS_ADMIN.
+ * Returns 0 or -errno. */
+int sr_seccomp_load (const sr_bpf_t *bpf, unsigned int flags);
+
+void sr_bpf_release (sr_bpf_t *b);
+
+/* Parses a linux.seccomp object. Strings are borrowed from obj; the arrays
+ * are allocated and freed by sr_seccomp_profile_release. jpath prefixes
+ * error messages ("linux.seccomp"). Unknown keys are refused: a misspelt
+ * "args" would otherwise turn a conditional allow into an unconditional one. */
+int sr_seccomp_parse (json_t *obj, const char *jpath, sr_seccomp_t *out,
+                      sr_error_t *err);
+
+/* Loads a profile file like profiles/seccomp/default.json (a linux.seccomp
+ * object) into *out; *json receives the tree the strings point into, which
+ * the caller keeps alive and json_decref()s after sr_seccomp_profile_release.
+ * Architectures the running kernel can never report (aarch64 on an x86_64
+ * host, ...) are dropped from out->architectures, as Docker's archMap does:
+ * they would only lengthen the filter. */
+int sr_seccomp_profile_load (const char *path, json_t **json,
+                             sr_seccomp_t *out, sr_error_t *err);
+
+/* Frees the arrays of an sr_seccomp_t filled by sr_seccomp_parse or
+ * sr_seccomp_profile_load (not one owned by an sr_config_t). */
+void sr_seccomp_profile_release (sr_seccomp_t *s);
+
+#endif

@@ -1,0 +1,308 @@
+#include "build-config.h"
+#include "state.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "cleanup.h"
+#include "utils.h"
+
+int
+sr_id_validate (const char *id, sr_error_t *err)
+{
+  size_t n = id ? strlen (id) : 0;
+
+  if (n == 0)
+    return sr_error (err, 0, "container id must not be empty");
+  if (n > SR_ID_MAX)
+    return sr_error (err, 0, "container id is longer than %d bytes", SR_ID_MAX);
+  if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
+    return sr_error (err, 0, "invalid container id \"%s\"", id);
+  for (const char *p = id; *p; p++)
+    {
+      char c = *p;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9') || c == '_' || c == '+' || c == '-'
+          || c == '.')
+        continue;
+      return sr_error (err, 0,
+                       "invalid container id \"%s\": only [A-Za-z0-9_+.-] "
+                       "are allowed",
+                       id);
+    }
+  return 0;
+}
+
+int
+sr_state_root_open (const char *root, sr_error_t *err)
+{
+  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    return fd;
+  if (errno != ENOENT)
+    return sr_error_errno (err, "open state root %s", root);
+  if (sr_mkdir_p (root, 0700, err) < 0)
+    return -1;
+  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sr_error_errno (err, "open state root %s", root);
+  return fd;
+}
+
+int
+sr_container_dir_open (const char *root, const char *id, bool create,
+                       sr_container_dir_t *out, sr_error_t *err)
+{
+  _cleanup_close_ int rootfd = -1;
+  _cleanup_close_ int dirfd = -1;
+
+  out->rootfd = out->dirfd = -1;
+  out->id = NULL;
+  if (sr_id_validate (id, err) < 0)
+    return -1;
+  rootfd = sr_state_root_open (root, err);
+  if (rootfd < 0)
+    return -1;
+  if (create && mkdirat (rootfd, id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return sr_error (err, 0, "container \"%s\" already exists", id);
+      return sr_error_errno (err, "create state dir %s/%s", root, id);
+    }
+  dirfd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (dirfd < 0)
+    {
+      if (errno == ENOENT)
+        return sr_error (err, 0, "container \"%s\" does not exist", id);
+      return sr_error_errno (err, "open state dir %s/%s", root, id);
+    }
+  while (flock (dirfd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        int e = errno;
+        if (create)
+          unlinkat (rootfd, id, AT_REMOVEDIR);
+        return sr_error (err, e, "lock %s/%s", root, id);
+      }
+  /* A concurrent delete may have removed the dir while we waited. */
+  struct stat st;
+  if (fstat (dirfd, &st) < 0 || st.st_nlink == 0)
+    return sr_error (err, 0, "container \"%s\" does not exist", id);
+  out->id = strdup (id);
+  out->rootfd = sr_steal_fd (rootfd);
+  out->dirfd = sr_steal_fd (dirfd);
+  return 0;
+}
+
+void
+sr_container_dir_close (sr_container_dir_t *d)
+{
+  if (d->dirfd >= 0)
+    close (d->dirfd);
+  if (d->rootfd >= 0)
+    close (d->rootfd);
+  free (d->id);
+  d->dirfd = d->rootfd = -1;
+  d->id = NULL;
+}
+
+int
+sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+  DIR *dir;
+  struct dirent *de;
+
+  fd = openat (d->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 && (dir = fdopendir (fd)) != NULL)
+    {
+      fd = -1;
+      while ((de = readdir (dir)) != NULL)
+        {
+          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+            continue;
+          unlinkat (d->dirfd, de->d_name, 0);
+        }
+      closedir (dir);
+    }
+  if (unlinkat (d->rootfd, d->id, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    {
+      sr_error_errno (err, "remove state dir of \"%s\"", d->id);
+      sr_container_dir_close (d);
+      return -1;
+    }
+  sr_container_dir_close (d);
+  return 0;
+}
+
+int
+sr_state_write (const sr_container_dir_t *d, const sr_state_t *st,
+                sr_error_t *err)
+{
+  json_t *o = json_object ();
+  char *s;
+  int ret;
+
+  json_object_set_new (o, "id", json_string (st->id));
+  json_object_set_new (o, "bundle", json_string (st->bundle));
+  json_object_set_new (o, "rootfs", json_string (st->rootfs));
+  json_object_set_new (o, "pid", json_integer (st->pid));
+  json_object_set_new (o, "pid_start", json_integer ((json_int_t) st->pid_start));
+  json_object_set_new (o, "created", json_string (st->created));
+  json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
+  json_object_set_new (o, "systemd_cgroup", json_boolean (st->systemd_cgroup));
+  if (st->annotations)
+    json_object_set (o, "annotations", st->annotations);
+  if (st->cgroup)
+    json_object_set (o, "cgroup", st->cgroup);
+  s = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
+  if (s == NULL)
+    return sr_error (err, ENOMEM, "serialise state");
+  ret = sr_write_file_atomic (d->dirfd, SR_STATE_FILE, s, strlen (s), 0600, err);
+  free (s);
+  return ret;
+}
+
+static char *
+dup_str (json_t *o, const char *k)
+{
+  const char *s = json_string_value (json_object_get (o, k));
+  return s ? strdup (s) : NULL;
+}
+
+int
+sr_state_read (const sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
+{
+  _cleanup_free_ char *buf = NULL;
+  json_error_t je;
+  json_t *o;
+  size_t len;
+
+  memset (st, 0, sizeof *st);
+  if (sr_read_file_at (d->dirfd, SR_STATE_FILE, &buf, &len, err) < 0)
+    return sr_error_prefix (err, "container \"%s\"", d->id);
+  o = json_loadb (buf, len, 0, &je);
+  if (o == NULL || !json_is_object (o))
+    {
+      json_decref (o);
+      return sr_error (err, 0, "container \"%s\": corrupt state file", d->id);
+    }
+  st->id = dup_str (o, "id");
+  st->bundle = dup_str (o, "bundle");
+  st->rootfs = dup_str (o, "rootfs");
+  st->created = dup_str (o, "created");
+  st->owner = dup_str (o, "owner");
+  st->pid = (pid_t) json_integer_value (json_object_get (o, "pid"));
+  st->pid_start = (uint64_t) json_integer_value (json_object_get (o, "pid_start"));
+  st->systemd_cgroup = json_is_true (json_object_get (o, "systemd_cgroup"));
+  st->annotations = json_incref (json_object_get (o, "annotations"));
+  st->cgroup = json_incref (json_object_get (o, "cgroup"));
+  json_decref (o);
+  if (st->id == NULL)
+    {
+      sr_state_release (st);
+      return sr_error (err, 0, "container \"%s\": corrupt state file", d->id);
+    }
+  return 0;
+}
+
+void
+sr_state_release (sr_state_t *st)
+{
+  free (st->id);
+  free (st->bundle);
+  free (st->rootfs);
+  free (st->created);
+  free (st->owner);
+  json_decref (st->annotations);
+  json_decref (st->cgroup);
+  memset (st, 0, sizeof *st);
+}
+
+sr_status_t
+sr_state_status (const sr_container_dir_t *d, const sr_state_t *st)
+{
+  struct stat sb;
+
+  if (st->pid <= 0)
+    return SR_STATUS_CREATING;
+  if (!sr_proc_alive (st->pid, st->pid_start))
+    return SR_STATUS_STOPPED;
+  if (fstatat (d->dirfd, SR_EXEC_SOCK, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+    return SR_STATUS_CREATED;
+  if (st->cgroup)
+    {
+      sr_cgroup_t *cg = NULL;
+      sr_error_t e = { 0 };
+      if (sr_cgroup_from_json (st->cgroup, &cg, &e) == 0)
+        {
+          int frozen = sr_cgroup_is_frozen (cg);
+          sr_cgroup_free (cg);
+          if (frozen == 1)
+            return SR_STATUS_PAUSED;
+        }
+      sr_error_clear (&e);
+    }
+  return SR_STATUS_RUNNING;
+}
+
+const char *
+sr_status_name (sr_status_t s)
+{
+  switch (s)
+    {
+    case SR_STATUS_CREATING:
+      return "creating";
+    case SR_STATUS_CREATED:
+      return "created";
+    case SR_STATUS_RUNNING:
+      return "running";
+    case SR_STATUS_PAUSED:
+      return "paused";
+    case SR_STATUS_STOPPED:
+      return "stopped";
+    }
+  return "unknown";
+}
+
+json_t *
+sr_state_to_json (const sr_state_t *st, sr_status_t status)
+{
+  json_t *o = json_object ();
+  json_object_set_new (o, "ociVersion", json_string (OCI_SPEC_VERSION));
+  json_object_set_new (o, "id", json_string (st->id));
+  json_object_set_new (o, "status", json_string (sr_status_name (status)));
+  /* runc prints pid 0 once stopped; the spec wants pid only while alive */
+  json_object_set_new (o, "pid", json_integer (status == SR_STATUS_STOPPED ? 0 : st->pid));
+  json_object_set_new (o, "bundle", json_string (st->bundle ? st->bundle : ""));
+  json_object_set_new (o, "rootfs", json_string (st->rootfs ? st->rootfs : ""));
+  json_object_set_new (o, "created", json_string (st->created ? st->created : ""));
+  json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
+  json_object_set_new (o, "annotations",
+                       st->annotations ? json_incref (st->annotations) : json_object ());
+  return o;
+}
+
+int
+sr_container_load (const char *root, const char *id, sr_container_dir_t *d,
+                   sr_state_t *st, sr_error_t *err)
+{
+  if (sr_container_dir_open (root, id, false, d, err) < 0)
+    return -1;
+  if (sr_state_read (d, st, err) < 0)
+    {
+      sr_container_dir_close (d);
+      return -1;
+    }
+  return 0;
+}

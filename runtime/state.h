@@ -1,0 +1,83 @@
+/* Container state under --root: one directory per id, guarded by an flock on
+ * that directory, written atomically. The status is derived from the live
+ * process (pid + start time) and the exec socket, never trusted from disk. */
+#ifndef SECRUN_STATE_H
+#define SECRUN_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+#define SR_DEFAULT_ROOT "/run/secrun"
+#define SR_ID_MAX 1024
+#define SR_EXEC_SOCK "exec.sock" /* exists from create until start */
+#define SR_STATE_FILE "state.json"
+#define SR_CONFIG_COPY "config.json" /* the config as created */
+
+typedef enum {
+  SR_STATUS_CREATING,
+  SR_STATUS_CREATED,
+  SR_STATUS_RUNNING,
+  SR_STATUS_PAUSED,
+  SR_STATUS_STOPPED,
+} sr_status_t;
+
+typedef struct {
+  char *id;
+  char *bundle;  /* absolute */
+  char *rootfs;  /* absolute */
+  pid_t pid;     /* host pid of the container's init; 0 while creating */
+  uint64_t pid_start;
+  char *created; /* RFC 3339 */
+  char *owner;
+  json_t *annotations; /* object or NULL */
+  json_t *cgroup;      /* opaque data of the cgroup manager, or NULL */
+  bool systemd_cgroup;
+} sr_state_t;
+
+/* An open, locked container directory. */
+typedef struct {
+  int rootfd;
+  int dirfd;
+  char *id;
+} sr_container_dir_t;
+
+/* [A-Za-z0-9_+.-]{1,1024}, not "." or "..". */
+int sr_id_validate (const char *id, sr_error_t *err);
+
+/* Opens (creating with 0700 if needed) the state root. */
+int sr_state_root_open (const char *root, sr_error_t *err);
+
+/* Opens and exclusively locks ROOT/ID. With create: the directory must not
+ * exist yet ("container ID already exists"). Without: "container ID does not
+ * exist". Blocks on the lock: concurrent commands on one id serialise. */
+int sr_container_dir_open (const char *root, const char *id, bool create,
+                           sr_container_dir_t *out, sr_error_t *err);
+void sr_container_dir_close (sr_container_dir_t *d);
+/* Removes the directory and everything in it; the dir is closed after. */
+int sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err);
+
+int sr_state_write (const sr_container_dir_t *d, const sr_state_t *st,
+                    sr_error_t *err);
+int sr_state_read (const sr_container_dir_t *d, sr_state_t *st,
+                   sr_error_t *err);
+void sr_state_release (sr_state_t *st);
+
+/* created/running/paused/stopped from the process and the exec socket. The
+ * paused bit is asked of the cgroup manager (cgroups/). */
+sr_status_t sr_state_status (const sr_container_dir_t *d, const sr_state_t *st);
+const char *sr_status_name (sr_status_t s);
+
+/* The runtime-spec state object: ociVersion, id, status, pid, bundle,
+ * annotations (plus rootfs, created, owner as runc prints them). */
+json_t *sr_state_to_json (const sr_state_t *st, sr_status_t status);
+
+/* Convenience for the simple commands: validate id, open+lock, read state. */
+int sr_container_load (const char *root, const char *id,
+                       sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
+
+#endif

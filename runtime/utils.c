@@ -1,0 +1,274 @@
+#include "utils.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int
+sr_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  while (len > 0)
+    {
+      ssize_t w = write (fd, p, len);
+      if (w < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      p += w;
+      len -= (size_t) w;
+    }
+  return 0;
+}
+
+int
+sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
+                 sr_error_t *err)
+{
+  _cleanup_close_ int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  _cleanup_free_ char *buf = NULL;
+  size_t cap = 4096, n = 0;
+
+  if (fd < 0)
+    return sr_error_errno (err, "open %s", path);
+  buf = malloc (cap);
+  if (buf == NULL)
+    return sr_error_errno (err, "malloc");
+  for (;;)
+    {
+      if (n + 1 >= cap)
+        {
+          char *t = realloc (buf, cap * 2);
+          if (t == NULL)
+            return sr_error_errno (err, "realloc");
+          buf = t;
+          cap *= 2;
+        }
+      ssize_t r = read (fd, buf + n, cap - n - 1);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return sr_error_errno (err, "read %s", path);
+        }
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *out = sr_steal_ptr (buf);
+  return 0;
+}
+
+int
+sr_write_file_at (int dirfd, const char *path, const void *data, size_t len,
+                  sr_error_t *err)
+{
+  _cleanup_close_ int fd
+      = openat (dirfd, path, O_WRONLY | O_CLOEXEC | O_TRUNC | O_NOFOLLOW);
+  if (fd < 0)
+    return sr_error_errno (err, "open %s", path);
+  if (sr_write_all (fd, data, len) < 0)
+    return sr_error_errno (err, "write %s", path);
+  return 0;
+}
+
+int
+sr_write_file_atomic (int dirfd, const char *name, const void *data,
+                      size_t len, mode_t mode, sr_error_t *err)
+{
+  char tmp[PATH_MAX];
+  int fd;
+
+  if (snprintf (tmp, sizeof tmp, ".%s.tmp", name) >= (int) sizeof tmp)
+    return sr_error (err, ENAMETOOLONG, "%s", name);
+  fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+               mode);
+  if (fd < 0)
+    return sr_error_errno (err, "create %s", tmp);
+  if (sr_write_all (fd, data, len) < 0)
+    {
+      int e = errno;
+      close (fd);
+      unlinkat (dirfd, tmp, 0);
+      return sr_error (err, e, "write %s", tmp);
+    }
+  close (fd);
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return sr_error (err, e, "rename %s", name);
+    }
+  return 0;
+}
+
+int
+sr_parse_u64 (const char *s, uint64_t *out)
+{
+  char *end;
+  if (s == NULL || *s == '\0' || *s == '-')
+    return -1;
+  errno = 0;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int
+sr_parse_i64 (const char *s, int64_t *out)
+{
+  char *end;
+  if (s == NULL || *s == '\0')
+    return -1;
+  errno = 0;
+  long long v = strtoll (s, &end, 10);
+  if (errno || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+/* Returns the state letter and start time from /proc/PID/stat. The comm
+ * field may hold spaces and parentheses: parse after the last ')'. */
+static int
+proc_stat (pid_t pid, char *state, uint64_t *start)
+{
+  char path[64], buf[1024];
+  int fd;
+  ssize_t n;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof buf - 1);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  char *p = strrchr (buf, ')');
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  p += 2;
+  *state = *p;
+  /* fields after comm: 3=state ... 22=starttime: skip 19 separators */
+  for (int field = 3; field < 22; field++)
+    {
+      p = strchr (p, ' ');
+      if (p == NULL)
+        return -1;
+      p++;
+    }
+  *start = strtoull (p, NULL, 10);
+  return 0;
+}
+
+uint64_t
+sr_proc_start_time (pid_t pid)
+{
+  char st;
+  uint64_t start;
+  if (pid <= 0 || proc_stat (pid, &st, &start) < 0)
+    return 0;
+  return start;
+}
+
+bool
+sr_proc_alive (pid_t pid, uint64_t start_time)
+{
+  char st;
+  uint64_t start;
+  if (pid <= 0 || proc_stat (pid, &st, &start) < 0)
+    return false;
+  if (start != start_time)
+    return false;
+  return st != 'Z' && st != 'X';
+}
+
+void
+sr_rfc3339_now (char *buf, size_t n)
+{
+  struct timespec ts;
+  struct tm tm;
+  char base[32];
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf (buf, n, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+char *
+sr_path_join (const char *a, const char *b)
+{
+  char *r = NULL;
+  size_t la = strlen (a);
+  while (*b == '/')
+    b++;
+  if (asprintf (&r, "%s%s%s", a, (la && a[la - 1] == '/') ? "" : "/", b) < 0)
+    return NULL;
+  return r;
+}
+
+int
+sr_mkdir_p (const char *path, mode_t mode, sr_error_t *err)
+{
+  _cleanup_free_ char *p = strdup (path);
+  if (p == NULL)
+    return sr_error_errno (err, "strdup");
+  for (char *s = p + 1; *s; s++)
+    {
+      if (*s != '/')
+        continue;
+      *s = '\0';
+      if (mkdir (p, mode) < 0 && errno != EEXIST)
+        return sr_error_errno (err, "mkdir %s", p);
+      *s = '/';
+    }
+  if (mkdir (p, mode) < 0 && errno != EEXIST)
+    return sr_error_errno (err, "mkdir %s", p);
+  return 0;
+}
+
+static int
+cmp_int (const void *a, const void *b)
+{
+  return *(const int *) a - *(const int *) b;
+}
+
+int
+sr_close_fds_from (int from, const int *keep, size_t nkeep)
+{
+  int sorted[64];
+  size_t n = nkeep < 64 ? nkeep : 64;
+
+  memcpy (sorted, keep, n * sizeof (int));
+  qsort (sorted, n, sizeof (int), cmp_int);
+  for (size_t i = 0; i < n; i++)
+    {
+      if (sorted[i] < from)
+        continue;
+      if (sorted[i] > from
+          && syscall (SYS_close_range, from, sorted[i] - 1, 0) < 0)
+        return -1;
+      from = sorted[i] + 1;
+    }
+  return (int) syscall (SYS_close_range, from, ~0U, 0);
+}
