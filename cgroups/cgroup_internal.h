@@ -183,6 +183,9 @@ void sr_cg_sleep_ms (int ms);
 /* Hugepage sizes of this host as the cgroup files name them ("2MB"). */
 int sr_cg_hugepage_sizes (char ***sizes, sr_error_t *err);
 
+/* A path read back from the state: absolute, normalised, no "..". */
+int sr_cg_check_abs_path (const char *what, const char *p, sr_error_t *err);
+
 /* Opens root/path as an O_DIRECTORY fd. */
 int sr_cg_open_dir (const char *root, const char *path, sr_error_t *err);
 

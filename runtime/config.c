@@ -97,7 +97,8 @@ oom (sr_error_t *err, const char *path)
  * each such token is rewritten into the string "\u0001DIGITS"; the integer
  * readers accept it and every other reader reports it as an integer.  The
  * marker can be forged by writing that string, which yields exactly the
- * number the forger could have written directly. */
+ * number the forger could have written directly.  The price: a JSON error
+ * after such a number on the same line reports a column 8 further on. */
 #define BIGINT_MARK '\001'
 
 static bool
@@ -283,6 +284,8 @@ type_name (json_t *v)
 {
   uint64_t u;
 
+  if (v == NULL)
+    return "null";
   switch (json_typeof (v))
     {
     case JSON_OBJECT:
@@ -614,28 +617,22 @@ field_kv (json_t *obj, const char *parent, const char *key, sr_kv_t **out,
   return read_kv (v, jp_key (p, parent, key), out, n, err);
 }
 
-/* Maps a string field through TABLE; unknown names are errors because
- * guessing a meaning for a security setting is worse than refusing it. */
+/* Maps a required string field through TABLE; unknown names are errors
+ * because guessing a meaning for a security setting is worse than refusing. */
 static int
-field_enum (json_t *obj, const char *parent, const char *key, bool req,
-            const name_value_t *table, const char *what, int *out, bool *found,
+field_enum (json_t *obj, const char *parent, const char *key,
+            const name_value_t *table, const char *what, int *out,
             sr_error_t *err)
 {
   const char *s = NULL;
   jpath_t p;
 
-  if (found)
-    *found = false;
-  if (field_str (obj, parent, key, &s, err) < 0)
+  if (field_req_str (obj, parent, key, &s, err) < 0)
     return -1;
-  if (s == NULL)
-    return req ? required (parent, key, err) : 0;
   for (; table->name; table++)
     if (strcmp (table->name, s) == 0)
       {
         *out = table->value;
-        if (found)
-          *found = true;
         return 0;
       }
   return sr_error (err, 0, "%s: unknown %s \"%s\"", jp_key (p, parent, key),
@@ -848,8 +845,7 @@ static int
 parse_rlimit (json_t *o, const char *path, void *out, sr_error_t *err)
 {
   sr_rlimit_t *r = out;
-  if (field_enum (o, path, "type", true, rlimit_names, "rlimit", &r->resource,
-                  NULL, err) < 0
+  if (field_enum (o, path, "type", rlimit_names, "rlimit", &r->resource, err) < 0
       || field_req_u64 (o, path, "soft", UINT64_MAX, &r->soft, err) < 0
       || field_req_u64 (o, path, "hard", UINT64_MAX, &r->hard, err) < 0)
     return -1;
@@ -925,8 +921,8 @@ parse_scheduler (json_t *proc, const char *path, sr_scheduler_t *s,
   s->set = true;
   /* runtime, deadline and period are uint64 nanoseconds in the spec, kept
    * in int64: sched_attr cannot express more anyway. */
-  if (field_enum (o, p, "policy", true, sched_policies, "scheduler policy",
-                  &s->policy, NULL, err) < 0
+  if (field_enum (o, p, "policy", sched_policies, "scheduler policy",
+                  &s->policy, err) < 0
       || field_i64 (o, p, "nice", INT32_MIN, INT32_MAX, &s->nice, err) < 0
       || field_i64 (o, p, "priority", INT32_MIN, INT32_MAX, &s->priority, err) < 0
       || field_i64 (o, p, "runtime", 0, INT64_MAX, &s->runtime, err) < 0
@@ -952,8 +948,8 @@ parse_ioprio (json_t *proc, const char *path, sr_ioprio_t *io, sr_error_t *err)
   io->set = true;
   /* The kernel packs the level into 13 bits next to the class; a larger
    * value would spill into the class, so only the 8 real levels pass. */
-  if (field_enum (o, p, "class", true, ioprio_classes, "ioPriority class",
-                  &io->klass, NULL, err) < 0
+  if (field_enum (o, p, "class", ioprio_classes, "ioPriority class",
+                  &io->klass, err) < 0
       || field_req_i64 (o, p, "priority", 0, 7, &prio, err) < 0)
     return -1;
   io->priority = prio;
@@ -1413,23 +1409,18 @@ static int
 parse_scmp_arg (json_t *o, const char *path, void *out, sr_error_t *err)
 {
   sr_scmp_arg_t *a = out;
+  sr_opt_u64 two = { false, 0 };
   int64_t index;
   int op;
 
+  /* valueTwo only matters to SCMP_CMP_MASKED_EQ; absent is 0. */
   if (field_req_i64 (o, path, "index", 0, 5, &index, err) < 0
-      || field_req_u64 (o, path, "value", UINT64_MAX, &a->value, err) < 0)
-    return -1;
-  /* valueTwo is only meaningful for SCMP_CMP_MASKED_EQ, absent = 0. */
-  {
-    sr_opt_u64 two = { false, 0 };
-    if (field_u64 (o, path, "valueTwo", UINT64_MAX, &two, err) < 0)
-      return -1;
-    a->value_two = two.v;
-  }
-  if (field_enum (o, path, "op", true, scmp_ops, "seccomp operator", &op, NULL,
-                  err) < 0)
+      || field_req_u64 (o, path, "value", UINT64_MAX, &a->value, err) < 0
+      || field_u64 (o, path, "valueTwo", UINT64_MAX, &two, err) < 0
+      || field_enum (o, path, "op", scmp_ops, "seccomp operator", &op, err) < 0)
     return -1;
   a->index = index;
+  a->value_two = two.v;
   a->op = op;
   return 0;
 }
@@ -1447,8 +1438,8 @@ parse_scmp_rule (json_t *o, const char *path, void *out, sr_error_t *err)
     return required (path, "names", err);
   if (r->names.n == 0)
     return sr_error (err, 0, "%s: must not be empty", jp_key (p, path, "names"));
-  if (field_enum (o, path, "action", true, scmp_actions, "seccomp action",
-                  &action, NULL, err) < 0
+  if (field_enum (o, path, "action", scmp_actions, "seccomp action",
+                  &action, err) < 0
       || field_u64 (o, path, "errnoRet", SCMP_ERRNO_MAX, &r->errno_ret, err) < 0
       || FIELD_LIST (o, path, "args", parse_scmp_arg, &r->args, &r->n_args,
                      err) < 0)
@@ -1469,8 +1460,8 @@ parse_seccomp (json_t *lnx, sr_seccomp_t *s, sr_error_t *err)
   if (o == NULL)
     return 0;
   s->set = true;
-  if (field_enum (o, p, "defaultAction", true, scmp_actions, "seccomp action",
-                  &action, NULL, err) < 0
+  if (field_enum (o, p, "defaultAction", scmp_actions, "seccomp action",
+                  &action, err) < 0
       || field_u64 (o, p, "defaultErrnoRet", SCMP_ERRNO_MAX,
                     &s->default_errno_ret, err) < 0
       || field_strv (o, p, "architectures", &s->architectures, err) < 0
@@ -1644,8 +1635,8 @@ parse_personality (json_t *lnx, sr_linux_t *l, sr_error_t *err)
   if (o == NULL)
     return 0;
   l->personality.set = true;
-  if (field_enum (o, p, "domain", true, domains, "personality domain",
-                  &l->personality.domain, NULL, err) < 0)
+  if (field_enum (o, p, "domain", domains, "personality domain",
+                  &l->personality.domain, err) < 0)
     return -1;
   /* The spec defines no flag yet; refuse rather than ignore one. */
   ret = field_strv (o, p, "flags", &flags, err);

@@ -20,7 +20,8 @@ typedef struct { bool set; bool v; } sr_opt_bool;
 
 typedef struct { const char *key; const char *value; } sr_kv_t;
 
-/* NULL-terminated arrays of borrowed strings; n excludes the terminator. */
+/* NULL-terminated arrays of borrowed strings; n excludes the terminator.
+ * v is NULL (and n 0) when the field is absent. */
 typedef struct { const char **v; size_t n; } sr_strv_t;
 
 typedef struct {

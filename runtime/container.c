@@ -26,7 +26,7 @@
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
-#include "seccomp.h"
+#include "seccomp_bpf.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -272,7 +272,12 @@ exec_socket_listen (int dirfd, sr_error_t *err)
       close (fd);
       return sr_error (err, e, "exec socket");
     }
-  fchmodat (dirfd, SR_EXEC_SOCK, 0600, 0);
+  if (fchmodat (dirfd, SR_EXEC_SOCK, 0600, 0) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return sr_error (err, e, "exec socket");
+    }
   return fd;
 }
 
@@ -390,8 +395,9 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     }
   if (c->linux_.seccomp.set)
     {
+      _cleanup_free_ char *cache_dir = sr_path_join (o->root, SR_SECCOMP_CACHE);
       if (sr_seccomp_flags (&c->linux_.seccomp, &scmp_flags, err) < 0
-          || sr_seccomp_compile (&c->linux_.seccomp, &bpf, err) < 0)
+          || sr_seccomp_compile_cached (&c->linux_.seccomp, sr_config_seccomp_json (c), cache_dir, &bpf, err) < 0)
         goto out;
       have_bpf = true;
     }
@@ -494,7 +500,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
         break;
       if (t == SYNC_ERROR)
         {
-          sr_error (err, m.errnum, "%s", m.msg);
+          /* The text already carries strerror. */
+          sr_error (err, 0, "%s", m.msg);
           err->errnum = m.errnum;
           goto fail;
         }
@@ -522,7 +529,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       int t = sync_recv (sv[0], &m);
       if (t == SYNC_ERROR)
         {
-          sr_error (err, m.errnum, "%s", m.msg);
+          sr_error (err, 0, "%s", m.msg);
+          err->errnum = m.errnum;
           goto fail;
         }
       _cleanup_free_ char *s = state_json_str (&st, SR_STATUS_RUNNING);

@@ -22,6 +22,8 @@ static const struct { const char *name; sr_command_fn fn; const char *help; } co
   { "kill", cmd_kill, "send a signal to a container's init (or all its processes)" },
   { "delete", cmd_delete, "delete a container and everything it holds" },
   { "list", cmd_list, "list containers" },
+  { "exec", cmd_exec, "run a new process inside a running container" },
+  { "features", cmd_features, "print what this build supports (runtime-spec features)" },
   { "ps", cmd_ps, "list the processes of a container" },
   { "pause", cmd_pause, "freeze every process of a container" },
   { "resume", cmd_resume, "thaw a paused container" },

@@ -59,6 +59,15 @@ static const struct {
   { "norecursive", F_IGNORE, 0, false },
 };
 
+size_t
+sr_mount_opts_known (const char **out, size_t max)
+{
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof options / sizeof *options && n < max; i++)
+    out[n++] = options[i].name;
+  return n;
+}
+
 long
 sr_propagation_parse (const char *s)
 {

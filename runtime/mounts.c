@@ -462,7 +462,9 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
                      makedev (default_devices[i].maj, default_devices[i].min),
                      host, err) < 0)
         return -1;
-      fchmodat (devdir, default_devices[i].name, 0666, 0);
+      /* mknod obeys our umask: set the mode the workload expects. */
+      if (fchmodat (devdir, default_devices[i].name, 0666, 0) < 0)
+        return sr_error_errno (err, "chmod /dev/%s", default_devices[i].name);
     }
   for (size_t i = 0; i < sizeof default_links / sizeof *default_links; i++)
     if (symlinkat (default_links[i].target, devdir, default_links[i].name) < 0

@@ -27,6 +27,8 @@ typedef struct {
 int sr_mount_opts_parse (const sr_strv_t *opts, sr_mount_opts_t *out,
                          sr_error_t *err);
 void sr_mount_opts_release (sr_mount_opts_t *o);
+/* The option names this build understands (for `features`). */
+size_t sr_mount_opts_known (const char **out, size_t max);
 /* "shared", "rslave", ... → MS_* propagation flags (with MS_REC); -1 bad. */
 long sr_propagation_parse (const char *s);
 

@@ -117,7 +117,13 @@ set_cmd() {
 
 # set_args ARG...: process.args = the given argv
 set_args() {
-	cfg '.process.args = $ARGS.positional' --args "$@"
+	local jqargs=() filter= i=0 x
+	for x in "$@"; do
+		jqargs+=(--arg "a$i" "$x")
+		filter+="\$a$i,"
+		i=$((i + 1))
+	done
+	cfg ".process.args = [${filter%,}]" "${jqargs[@]}"
 }
 
 # run_ctr [run flags...]: run the container in the foreground and capture
@@ -236,10 +242,15 @@ leaks() {
 			[ -n "$clean" ] && rm_cgroup "$p"
 		done
 	done
-	while read -r line; do
-		echo "mount left: $line"
-		[ -n "$clean" ] && umount -l "$(awk '{print $5}' <<<"$line")" 2>/dev/null
-	done < <(grep -F "$BATS_TEST_TMPDIR" /proc/self/mountinfo | grep -vF -f <(printf '%s\n' "${HOST_MOUNTS[@]:-/nonexistent-mount}") || true)
+	# mounts on the host under this test's directory, other than the test's own
+	local mp known
+	while read -r mp; do
+		for known in "${HOST_MOUNTS[@]}"; do
+			[ "$mp" = "$known" ] && continue 2
+		done
+		echo "mount left: $mp"
+		[ -n "$clean" ] && umount -l "$mp" 2>/dev/null
+	done < <(awk -v d="$BATS_TEST_TMPDIR" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
 }
 
 rm_cgroup() {

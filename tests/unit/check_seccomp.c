@@ -29,7 +29,8 @@
 
 #include <cap-ng.h>
 
-#include "seccomp.h" /* ours, and libseccomp's <seccomp.h> through it */
+#include "seccomp_bpf.h"
+#include <seccomp.h>
 
 #ifndef PROFILE_SRCDIR
 #error "build with -DPROFILE_SRCDIR='\".../profiles\"'"

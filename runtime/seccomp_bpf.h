@@ -5,27 +5,8 @@
  * secrun: unknown syscall names are skipped, rules whose action equals the
  * default action are skipped, and a rule that compares the same argument
  * twice becomes one rule per comparison (OR), as runc does. */
-/* This header has libseccomp's name, and "-I runtime" puts it first on the
- * <...> path, so a plain #include <seccomp.h> would find it instead of the
- * library's. Pull the library's header in from the directories after ours,
- * outside the guard: when the includer sits in runtime/ itself, the first
- * #include_next lands on this file again (found via -I this time), and that
- * second pass reaches the library. (clang warns about exactly that first
- * pass.) */
-#ifndef SECRUN_SECCOMP_H
-#ifdef __clang__
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#pragma clang diagnostic ignored "-Winclude-next-absolute-path"
-#endif
-#include_next <seccomp.h>
-#ifdef __clang__
-#pragma clang diagnostic pop
-#endif
-#endif
-
-#ifndef SECRUN_SECCOMP_H
-#define SECRUN_SECCOMP_H
+#ifndef SECRUN_SECCOMP_BPF_H
+#define SECRUN_SECCOMP_BPF_H
 
 #include <linux/filter.h>
 
@@ -43,6 +24,22 @@ typedef struct
 /* Compiles the config's seccomp section into raw BPF (pre-fork, in the
  * runtime). Errors name the JSON path: "linux.seccomp.syscalls[3].args[0]: ...". */
 int sr_seccomp_compile (const sr_seccomp_t *s, sr_bpf_t *out, sr_error_t *err);
+
+/* Same result as sr_seccomp_compile, through the cache in dir (created
+ * 0700 if missing; see seccomp_cache.c). obj is the linux.seccomp JSON the
+ * struct was parsed from. Any cache problem falls back to compiling. */
+int sr_seccomp_compile_cached (const sr_seccomp_t *s, json_t *obj,
+                               const char *dir, sr_bpf_t *out, sr_error_t *err);
+
+/* The linux.seccomp object of a parsed config, for the cache key. */
+static inline json_t *
+sr_config_seccomp_json (const sr_config_t *c)
+{
+  return json_object_get (json_object_get (c->json, "linux"), "seccomp");
+}
+
+/* Where the cache lives under a state root (list skips dot names). */
+#define SR_SECCOMP_CACHE ".seccomp-cache"
 
 /* Translates linux.seccomp.flags into SECCOMP_FILTER_FLAG_* bits for
  * sr_seccomp_load. An unknown flag is an error naming it. */

@@ -2,7 +2,9 @@
 #define _GNU_SOURCE
 #endif
 
-#include "seccomp.h" /* and, through it, libseccomp's <seccomp.h> */
+#include "seccomp_bpf.h"
+
+#include <seccomp.h>
 
 #include <ctype.h>
 #include <errno.h>
