@@ -4,7 +4,9 @@
  * The rule everything here follows: secrun writes only in cgroups it
  * created. It remembers how many levels of the path it created (persisted
  * with sr_cgroup_to_json) and destroy removes exactly those. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
 #include "cgroup_internal.h"
 
 #include <ctype.h>
@@ -855,6 +857,58 @@ bool
 sr_cg_file_exists_at (int dirfd, const char *file)
 {
   return faccessat (dirfd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static json_t *
+cpu_list (const char *s)
+{
+  json_t *a = json_array ();
+  const char *p = s;
+
+  while (p && *p && *p != '\n')
+    {
+      char *end;
+      unsigned long lo = strtoul (p, &end, 10), hi;
+      if (end == p)
+        break;
+      hi = lo;
+      if (*end == '-')
+        {
+          p = end + 1;
+          hi = strtoul (p, &end, 10);
+          if (end == p || hi < lo || hi - lo > 65536)
+            break;
+        }
+      for (unsigned long i = lo; i <= hi; i++)
+        json_array_append_new (a, json_integer ((json_int_t) i));
+      p = *end == ',' ? end + 1 : end;
+    }
+  return a;
+}
+
+json_t *
+sr_cg_cpuset_json (const char *cpus, const char *mems)
+{
+  json_t *o = json_object ();
+  if (cpus && *cpus && *cpus != '\n')
+    json_object_set_new (o, "cpus", cpu_list (cpus));
+  if (mems && *mems && *mems != '\n')
+    json_object_set_new (o, "mems", cpu_list (mems));
+  return o;
+}
+
+char *
+sr_cgroup_json_dumps (const json_t *j)
+{
+  static const char from[] = "-9223372036854775808";
+  static const char to[] = "18446744073709551615";
+  char *s = json_dumps (j, JSON_COMPACT), *p;
+
+  /* Same length: replace in place. No string in these objects can hold
+   * the sentinel text unquoted, so every occurrence is a number. */
+  for (p = s; p && (p = strstr (p, from)); p += sizeof to - 1)
+    memcpy (p, to, sizeof to - 1);
+  return s;
 }
 
 /* ------------------------------------------------------------------ */

@@ -74,6 +74,11 @@ const char *sr_cgroup_path (const sr_cgroup_t *cg);
 extern const sr_device_rule_t sr_default_device_rules[];
 extern const size_t sr_n_default_device_rules;
 
+/* json_dumps (compact) for the objects above: numbers above INT64_MAX
+ * (unlimited memory is 18446744073709551615, as runc prints it) come out
+ * right, which jansson alone cannot do. malloc'd. */
+char *sr_cgroup_json_dumps (const json_t *j);
+
 /* ---- helpers for the CLI (pure; unit-tested) ---- */
 
 /* "1024", "64k", "64m", "1g", "1.5g" (binary units, like runc's

@@ -107,7 +107,8 @@ uint64_t sr_cg_shares_to_weight (uint64_t shares);
 /* runc's ConvertBlkIOToIOWeightValue: 1 + (w - 10) * 9999 / 990. */
 uint64_t sr_cg_blkio_to_io_weight (uint64_t weight);
 /* runc's ConvertMemorySwapToCgroupV2Value: memory.swap.max from the OCI
- * swap (memory+swap) and limit. *out: -1 = "max", 0 = leave alone. */
+ * swap (memory+swap) and limit. *out: -1 = "max", else bytes; callers
+ * write it only when swap != 0 or limit == -1 (0 = "leave alone"). */
 int sr_cg_swap_v2 (int64_t swap, int64_t limit, int64_t *out,
                    sr_error_t *err);
 
@@ -160,6 +161,13 @@ int sr_cg_read_key_at (int dirfd, const char *file, const char *key,
 /* Every "key value" line as a JSON object of integers. */
 json_t *sr_cg_flat_keyed_json (const char *text);
 bool sr_cg_has_word (const char *list, const char *word);
+/* The "cpuset" stats object from cpuset lists ("0-1,3" -> [0,1,3]); either
+ * may be NULL. */
+json_t *sr_cg_cpuset_json (const char *cpus, const char *mems);
+/* jansson integers are signed: a uint64 above INT64_MAX (the "max" limits)
+ * is stored as this sentinel, which sr_cgroup_json_dumps prints as
+ * 18446744073709551615, the value runc prints. */
+#define SR_CG_U64_MAX_SENTINEL INT64_MIN
 bool sr_cg_file_exists_at (int dirfd, const char *file);
 
 /* mkdir every level of PATH below the directory ROOT; *created = how many

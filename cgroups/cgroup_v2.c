@@ -1,6 +1,8 @@
 /* cgroup v2 backend: one hierarchy, controllers enabled level by level in
  * cgroup.subtree_control, devices through a BPF_CGROUP_DEVICE program. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+# define _GNU_SOURCE
+#endif
 #include "cgroup_internal.h"
 
 #include <errno.h>
@@ -845,11 +847,11 @@ v2_destroy (sr_cgroup_t *cg, sr_error_t *err)
 /* ---- stats (runc's types/events.go shape) --------------------------- */
 
 /* jansson integers are signed: UINT64_MAX ("max") travels as a sentinel
- * that sr_cgroup_stats_dumps turns back into 18446744073709551615. */
+ * that sr_cgroup_json_dumps turns back into 18446744073709551615. */
 static json_t *
 u64 (uint64_t v)
 {
-  return json_integer (v > INT64_MAX ? INT64_MIN : (json_int_t) v);
+  return json_integer (v > INT64_MAX ? SR_CG_U64_MAX_SENTINEL : (json_int_t) v);
 }
 
 static void
@@ -1011,8 +1013,6 @@ stats_hugetlb (int fd)
   sr_error_clear (&e);
   return h;
 }
-
-json_t *sr_cg_cpuset_json (const char *cpus, const char *mems);
 
 static json_t *
 v2_stats (sr_cgroup_t *cg, sr_error_t *err)

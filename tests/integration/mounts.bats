@@ -65,7 +65,7 @@ mi() {
 	set_cmd 'echo from-container >/shared/f'
 	run_ctr
 	assert_status 0
-	[ "$(cat "$src/file" 2>/dev/null || cat "$src/f")" = from-container ]
+	[ "$(cat "$src/f")" = from-container ]
 }
 
 @test "bind of a single file" {
@@ -119,7 +119,7 @@ mi() {
 
 @test "maskedPaths: files read empty, directories are empty" {
 	# (files and directories the host has, so masking is what empties them)
-	[ -s /proc/keys ] && [ -s /proc/timer_list ] && [ -n "$(ls -A /sys/firmware)" ] ||
+	[ -n "$(head -c1 /proc/keys)" ] && [ -n "$(head -c1 /proc/timer_list)" ] && [ -n "$(ls -A /sys/firmware)" ] ||
 		skip "this host lacks /proc/keys, /proc/timer_list or /sys/firmware content"
 	cfg '.linux.maskedPaths = ["/proc/keys", "/proc/timer_list", "/sys/firmware", "/etc/hostname", "/proc/kcore", "/proc/no-such-thing"]'
 	set_cmd 'wc -c </proc/keys; wc -c </proc/timer_list; wc -c </etc/hostname; ls -A /sys/firmware | wc -l; echo x >/etc/hostname 2>&1; true'
@@ -249,13 +249,12 @@ rootfs_propagation() {
 }
 
 @test "--no-pivot: the container runs in its rootfs" {
-	set_cmd 'cat /etc/hostname; ls /; '"$(mi /)"
+	set_cmd 'cat /etc/hostname; ls /'
 	run_ctr --no-pivot
 	assert_status 0
 	[ "${lines[0]}" = secrun-test ] || fail "$output"
-	assert_output_lacks work
-	! grep -qx 'home' <<<"$output" || true
-	grep -qE "^bin$" <<<"$output"
+	# / is the rootfs: the same entries as the bundle's rootfs
+	[ "$(tail -n +2 <<<"$output")" = "$(ls "$BUNDLE/rootfs")" ] || fail "/ is not the rootfs: $output"
 }
 
 @test "mounts are made in order: a later mount on top of an earlier one" {

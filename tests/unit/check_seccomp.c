@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <sys/stat.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
@@ -302,6 +303,87 @@ START_TEST (default_profile_is_libseccomp_build)
   ck_assert_ptr_null (b.insns);
   sr_seccomp_profile_release (&s);
   json_decref (j);
+}
+END_TEST
+
+
+/* The cache must hand back exactly what a fresh compile (and libseccomp)
+ * builds, and must ignore any entry it cannot trust. */
+static bool
+same_bpf (const sr_bpf_t *a, const sr_bpf_t *b)
+{
+  return a->len == b->len
+         && memcmp (a->insns, b->insns, a->len * sizeof *a->insns) == 0;
+}
+
+START_TEST (cache_returns_libseccomp_build)
+{
+  sr_error_t err = { 0 };
+  sr_seccomp_t s;
+  json_t *j;
+  sr_bpf_t fresh, first, second, again;
+  struct stat st;
+  char dir[] = "/tmp/secrun-cache-test-XXXXXX";
+  char cache[64], path[512];
+  uint8_t *ref;
+  size_t ref_len;
+
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  snprintf (cache, sizeof cache, "%s/c", dir);
+  ck_assert_msg (sr_seccomp_profile_load (DEFAULT_PROFILE, &j, &s, &err) == 0,
+                 "%s", err.msg);
+  ck_assert (sr_seccomp_compile (&s, &fresh, &err) == 0);
+  ck_assert (sr_seccomp_compile_cached (&s, j, cache, &first, &err) == 0);
+  ck_assert (sr_seccomp_compile_cached (&s, j, cache, &second, &err) == 0);
+  ck_assert (same_bpf (&fresh, &first));
+  ck_assert (same_bpf (&fresh, &second));
+  ref_build (j, (const char *const *) s.architectures.v, &ref, &ref_len);
+  assert_same_bpf (&second, ref, ref_len);
+  free (ref);
+
+  /* An entry someone else could have written (here: world-writable, with a
+   * byte of its BPF changed) must be ignored and replaced by a fresh build. */
+  DIR *d = opendir (cache);
+  struct dirent *de;
+  ck_assert_ptr_nonnull (d);
+  while ((de = readdir (d)) != NULL)
+    if (de->d_name[0] != '.')
+      {
+        snprintf (path, sizeof path, "%s/%s", cache, de->d_name);
+        FILE *f = fopen (path, "r+b");
+        ck_assert_ptr_nonnull (f);
+        fseek (f, -4, SEEK_END);
+        fputc (0x5a, f);
+        fclose (f);
+        chmod (path, 0666);
+      }
+  closedir (d);
+  ck_assert (sr_seccomp_compile_cached (&s, j, cache, &again, &err) == 0);
+  ck_assert (same_bpf (&fresh, &again));
+  ck_assert_int_eq (stat (path, &st), 0);
+  ck_assert_int_eq (st.st_mode & 0777, 0600);
+
+  /* A profile that differs only by one rule is another entry, not a hit. */
+  json_t *other = json_deep_copy (j);
+  json_object_set_new (other, "defaultErrnoRet", json_integer (1));
+  sr_bpf_t diff;
+  sr_seccomp_t s2;
+  ck_assert (sr_seccomp_parse (other, "linux.seccomp", &s2, &err) == 0);
+  ck_assert (sr_seccomp_compile_cached (&s2, other, cache, &diff, &err) == 0);
+  ck_assert (!same_bpf (&fresh, &diff));
+
+  sr_bpf_release (&diff);
+  sr_seccomp_profile_release (&s2);
+  json_decref (other);
+  sr_bpf_release (&fresh);
+  sr_bpf_release (&first);
+  sr_bpf_release (&second);
+  sr_bpf_release (&again);
+  sr_seccomp_profile_release (&s);
+  json_decref (j);
+  char cmd[256];
+  snprintf (cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq (system (cmd), 0);
 }
 END_TEST
 
@@ -1165,6 +1247,7 @@ seccomp_suite (void)
   tcase_set_timeout (t, 30);
   tcase_add_test (t, default_profile_is_libseccomp_build);
   tcase_add_test (t, default_profile_shape);
+  tcase_add_test (t, cache_returns_libseccomp_build);
   tcase_add_test (t, default_profile_names_known);
   tcase_add_test (t, samples_are_libseccomp_build);
   suite_add_tcase (s, t);
