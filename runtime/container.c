@@ -55,6 +55,8 @@ typedef struct {
   const sr_create_opts_t *o;
   const sr_config_t *c;
   const char *rootfs;
+  const char *bundle; /* resolved */
+  pid_t host_pid;     /* our pid as the runtime sees it, sent with SYNC_GO */
   int sync_fd;
   int exec_listen;  /* -1 with start_now */
   int console_fd;   /* connected --console-socket, or -1 */
@@ -97,6 +99,18 @@ has_hooks (const sr_hook_list_t *l)
   return l->n > 0;
 }
 
+/* The state a hook run by the init gets on stdin. */
+static char *
+init_state_json (const init_ctx_t *x, const char *status)
+{
+  json_t *j = json_pack ("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", OCI_SPEC_VERSION,
+                         "id", x->o->id, "status", status, "pid", (int) x->host_pid,
+                         "bundle", x->bundle);
+  char *s = j ? json_dumps (j, JSON_COMPACT) : NULL;
+  json_decref (j);
+  return s;
+}
+
 /* Everything the init does between the parent's go and execve. Returns
  * only on failure, with err set. */
 static int
@@ -112,6 +126,11 @@ init_setup (init_ctx_t *x, sr_error_t *err)
 
   if (sync_recv (x->sync_fd, &m) != SYNC_GO)
     return sr_error (err, 0, "the runtime went away during setup");
+  x->host_pid = (pid_t) m.errnum;
+  {
+    const sr_namespace_t *pidns = sr_config_namespace (c, SR_NS_PID);
+    sr_process_allow_dumpable_writes (pidns && pidns->path == NULL);
+  }
   if (sr_ns_join (c, x->ns_fds, err) < 0)
     return -1;
   if (sr_config_namespace (c, SR_NS_USER)
@@ -133,10 +152,8 @@ init_setup (init_ctx_t *x, sr_error_t *err)
     {
       /* Their paths resolve in the runtime namespace: run them before
        * pivot_root, inside the container's namespaces. */
-      _cleanup_free_ char *state = NULL;
-      if (asprintf (&state, "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":"
-                    "\"creating\",\"pid\":%d,\"bundle\":\"%s\"}", OCI_SPEC_VERSION,
-                    x->o->id, (int) syscall (SYS_getpid), x->o->bundle) < 0)
+      _cleanup_free_ char *state = init_state_json (x, "creating");
+      if (state == NULL)
         return sr_error (err, ENOMEM, "hook state");
       if (sr_hooks_run (&h->create_container, "createContainer", state, err) < 0)
         return -1;
@@ -148,7 +165,8 @@ init_setup (init_ctx_t *x, sr_error_t *err)
   if (p->terminal && x->console_fd >= 0
       && sr_terminal_setup (x->console_fd, p, err) < 0)
     return -1;
-  if (sr_process_apply_privileged (p, err) < 0)
+  if (sr_process_apply_privileged (p, err) < 0
+      || sr_process_apply_personality (&c->linux_, err) < 0)
     return -1;
   if (!x->o->no_new_keyring && sr_process_new_keyring (x->o->id, err) < 0)
     return -1;
@@ -200,10 +218,8 @@ init_setup (init_ctx_t *x, sr_error_t *err)
 
   if (has_hooks (&h->start_container))
     {
-      _cleanup_free_ char *state = NULL;
-      if (asprintf (&state, "{\"ociVersion\":\"%s\",\"id\":\"%s\",\"status\":"
-                    "\"created\",\"pid\":%d,\"bundle\":\"%s\"}", OCI_SPEC_VERSION,
-                    x->o->id, (int) syscall (SYS_getpid), x->o->bundle) < 0)
+      _cleanup_free_ char *state = init_state_json (x, "created");
+      if (state == NULL)
         return sr_error (err, ENOMEM, "hook state");
       if (sr_hooks_run (&h->start_container, "startContainer", state, err) < 0)
         return -1;
@@ -448,7 +464,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       }
     if (pid == 0)
       {
-        init_ctx_t x = { .o = o, .c = c, .rootfs = rootfs, .sync_fd = sv[1],
+        init_ctx_t x = { .o = o, .c = c, .rootfs = rootfs, .bundle = bundle,
+                         .sync_fd = sv[1],
                          .exec_listen = exec_listen, .console_fd = console_fd, .conn = -1,
                          .ns_fds = ns_fds, .bpf = have_bpf ? &bpf : NULL,
                          .seccomp_flags = scmp_flags };
@@ -488,7 +505,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
                              json_string (c->annotations[i].value));
     }
 
-  if (sync_send (sv[0], SYNC_GO, NULL, 0) < 0)
+  if (sync_send (sv[0], SYNC_GO, NULL, (int) pid) < 0)
     {
       sr_error_errno (err, "start the container's init");
       goto fail;

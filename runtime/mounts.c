@@ -429,8 +429,9 @@ static int
 make_node (int dirfd, const char *name, mode_t mode, dev_t dev,
            const char *hostpath, sr_error_t *err)
 {
+  /* 1: we made the node and own its mode; 0: it is the host's (bound). */
   if (mknodat (dirfd, name, mode, dev) == 0 || errno == EEXIST)
-    return 0;
+    return 1;
   if (errno != EPERM || hostpath == NULL)
     return sr_error_errno (err, "mknod /dev/%s", name);
   int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -458,12 +459,13 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
     {
       char host[64];
       snprintf (host, sizeof host, "/dev/%s", default_devices[i].name);
-      if (make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
-                     makedev (default_devices[i].maj, default_devices[i].min),
-                     host, err) < 0)
+      int made = make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
+                            makedev (default_devices[i].maj, default_devices[i].min),
+                            host, err);
+      if (made < 0)
         return -1;
       /* mknod obeys our umask: set the mode the workload expects. */
-      if (fchmodat (devdir, default_devices[i].name, 0666, 0) < 0)
+      if (made && fchmodat (devdir, default_devices[i].name, 0666, 0) < 0)
         return sr_error_errno (err, "chmod /dev/%s", default_devices[i].name);
     }
   for (size_t i = 0; i < sizeof default_links / sizeof *default_links; i++)
@@ -491,10 +493,13 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
       if (pdir < 0)
         return sr_error_errno (err, "linux.devices[%zu]: open %s", i, parent);
       unlinkat (pdir, slash + 1, 0);
-      if (make_node (pdir, slash + 1, type | perm,
-                     makedev ((unsigned) d->major, (unsigned) d->minor),
-                     d->path, err) < 0)
+      int made = make_node (pdir, slash + 1, type | perm,
+                            makedev ((unsigned) d->major, (unsigned) d->minor),
+                            d->path, err);
+      if (made < 0)
         return sr_error_prefix (err, "linux.devices[%zu]", i);
+      if (!made)
+        continue;
       if (fchmodat (pdir, slash + 1, perm, 0) < 0)
         return sr_error_errno (err, "linux.devices[%zu]: chmod", i);
       if (fchownat (pdir, slash + 1, d->uid.set ? (uid_t) d->uid.v : 0,

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "process.h"
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
@@ -100,9 +101,8 @@ write_offsets (const sr_linux_t *l, sr_error_t *err)
                    (long long) l->time_boottime.secs, l->time_boottime.nanosecs);
   if (n == 0)
     return 0;
-  _cleanup_close_ int fd = open ("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || sr_write_all (fd, buf, (size_t) n) < 0)
-    return sr_error_errno (err, "linux.timeOffsets");
+  if (sr_write_proc_self ("/proc/self/timens_offsets", buf, err) < 0)
+    return sr_error_prefix (err, "linux.timeOffsets");
   return 0;
 }
 

@@ -32,12 +32,33 @@ struct sr_sched_attr {
   uint64_t sched_runtime, sched_deadline, sched_period;
 };
 
-static int
-write_proc_self (const char *file, const char *value, sr_error_t *err)
+static bool proc_self_toggle;
+
+void
+sr_process_allow_dumpable_writes (bool allow)
 {
-  _cleanup_close_ int fd = open (file, O_WRONLY | O_CLOEXEC);
+  proc_self_toggle = allow;
+}
+
+int
+sr_write_proc_self (const char *file, const char *value, sr_error_t *err)
+{
+  int fd, e = 0;
+
+  /* A non-dumpable process's /proc/self files belong to the host's root,
+   * which a user namespace's root is not. Where nothing else can see us
+   * (our own new pid namespace) we may be dumpable for the write. */
+  if (proc_self_toggle)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  fd = open (file, O_WRONLY | O_CLOEXEC);
   if (fd < 0 || sr_write_all (fd, value, strlen (value)) < 0)
-    return sr_error_errno (err, "write %s", file);
+    e = errno;
+  if (fd >= 0)
+    close (fd);
+  if (proc_self_toggle)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (e)
+    return sr_error (err, e, "write %s", file);
   return 0;
 }
 
@@ -51,6 +72,16 @@ lsm_enabled (const char *name)
     return false;
   buf[n] = '\0';
   return strstr (buf, name) != NULL;
+}
+
+int
+sr_process_apply_personality (const sr_linux_t *l, sr_error_t *err)
+{
+  if (l->personality.set
+      && personality ((unsigned long) l->personality.domain
+                      | (unsigned long) l->personality.flags) < 0)
+    return sr_error_errno (err, "linux.personality");
+  return 0;
 }
 
 int
@@ -69,7 +100,7 @@ sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err)
     {
       char v[32];
       snprintf (v, sizeof v, "%lld", (long long) p->oom_score_adj.v);
-      if (write_proc_self ("/proc/self/oom_score_adj", v, err) < 0)
+      if (sr_write_proc_self ("/proc/self/oom_score_adj", v, err) < 0)
         return sr_error_prefix (err, "process.oomScoreAdj");
     }
   if (p->scheduler.set)
@@ -108,11 +139,11 @@ sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err)
                          p->apparmor_profile);
       char v[512];
       snprintf (v, sizeof v, "exec %s", p->apparmor_profile);
-      if (write_proc_self ("/proc/self/attr/apparmor/exec", v, err) < 0)
+      if (sr_write_proc_self ("/proc/self/attr/apparmor/exec", v, err) < 0)
         return sr_error_prefix (err, "process.apparmorProfile");
     }
   if (p->selinux_label && *p->selinux_label && lsm_enabled ("selinux"))
-    if (write_proc_self ("/proc/self/attr/exec", p->selinux_label, err) < 0)
+    if (sr_write_proc_self ("/proc/self/attr/exec", p->selinux_label, err) < 0)
       return sr_error_prefix (err, "process.selinuxLabel");
   return 0;
 }

@@ -14,6 +14,14 @@
  * labels. Needs the privileges the init still has. */
 int sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err);
 
+/* Writes a /proc/self file of the init (oom_score_adj, timens_offsets, LSM
+ * attrs); see process.c for why dumpability may be lifted around it. */
+int sr_write_proc_self (const char *file, const char *value, sr_error_t *err);
+void sr_process_allow_dumpable_writes (bool allow);
+
+/* linux.personality (the execution domain, e.g. PER_LINUX32). */
+int sr_process_apply_personality (const sr_linux_t *l, sr_error_t *err);
+
 /* A fresh session keyring named after the container, so the workload
  * cannot see the host's or another container's keys. */
 int sr_process_new_keyring (const char *id, sr_error_t *err);
