@@ -1823,6 +1823,12 @@ config_from_json (json_t *root, sr_error_t *err)
 }
 
 sr_config_t *
+sr_config_from_json (json_t *root, sr_error_t *err)
+{
+  return config_from_json (root, err);
+}
+
+sr_config_t *
 sr_config_parse (const char *text, size_t len, sr_error_t *err)
 {
   return config_from_json (sr_json_parse (text, len, "config.json", err), err);

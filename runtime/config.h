@@ -232,6 +232,10 @@ typedef struct sr_config {
  * JSON path: "linux.resources.memory.limit: expected integer, got string". */
 sr_config_t *sr_config_parse (const char *text, size_t len, sr_error_t *err);
 sr_config_t *sr_config_load (const char *path, sr_error_t *err);
+/* Parses a tree from sr_json_parse, taking it over (freed on error too):
+ * for a config edited between reading and parsing (the --policy floor).
+ * ROOT NULL returns NULL and leaves err as the caller's failure set it. */
+sr_config_t *sr_config_from_json (json_t *root, sr_error_t *err);
 
 /* Parses a process.json (exec --process): the "process" object alone. */
 int sr_process_parse (json_t *obj, const char *jpath, sr_process_t *out,

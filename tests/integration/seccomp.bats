@@ -22,6 +22,14 @@ allow_all_but() {
 	assert_output_has ls-ok
 }
 
+@test "the project's default profile: unshare and mount are not allowed (ENOSYS)" {
+	cfg '.linux.seccomp = $p[0]' --slurpfile p "$SRCDIR/profiles/seccomp/default.json"
+	set_cmd 'unshare -m true 2>&1; mkdir -p /tmp/m; mount -t tmpfs none /tmp/m 2>&1; true'
+	run_ctr
+	assert_status 0
+	[ "$(grep -c "Function not implemented" <<<"$output")" = 2 ] || fail "$output"
+}
+
 @test "the default profile keeps a hardened bundle working (make-bundle --hardened --seccomp)" {
 	local b=$BATS_TEST_TMPDIR/hb
 	"$MAKE_BUNDLE" "$b" --hardened --seccomp --rootfs-from "$BUNDLE/rootfs" \
