@@ -1613,7 +1613,7 @@ sr_cgroup_update_flag (sr_resources_t *r, const char *name, const char *value,
     return flag_size (name, value, &r->memory.kernel, err);
   if (strcmp (name, "kernel-memory-tcp") == 0)
     return flag_size (name, value, &r->memory.kernel_tcp, err);
-  if (strcmp (name, "cpu-shares") == 0)
+  if (strcmp (name, "cpu-shares") == 0 || strcmp (name, "cpu-share") == 0)
     return flag_u64 (name, value, &r->cpu.shares, err);
   if (strcmp (name, "cpu-quota") == 0)
     return flag_i64 (name, value, &r->cpu.quota, err);

@@ -290,6 +290,9 @@ undo_created (sr_cgroup_t *cg)
 static int
 v1_create (sr_cgroup_t *cg, const sr_cg_needs_t *needs, sr_error_t *err)
 {
+  /* Every hierarchy gets the path, needed or not: the container must be
+   * confined (and counted) in all of them, as with runc. */
+  (void) needs;
   for (size_t i = 0; i < cg->n_hier; i++)
     {
       sr_cg_hier_t *h = &cg->hier[i];
@@ -686,10 +689,15 @@ static int
 v1_freeze (sr_cgroup_t *cg, bool frozen, sr_error_t *err)
 {
   const char *want = frozen ? "FROZEN" : "THAWED";
-  int fd = ctl_fd (cg, "freezer", "pause", err);
+  sr_cg_hier_t *h = hier_of (cg, "freezer");
+  int fd;
 
+  if (h == NULL)
+    return sr_error (err, 0, "cannot %s: the freezer controller is not available "
+                     "on this host", frozen ? "pause" : "resume");
+  fd = hier_fd (cg, h, err);
   if (fd < 0)
-    return sr_error_prefix (err, "cannot %s", frozen ? "pause" : "resume");
+    return -1;
   for (int waited = 0; waited < 5000; waited += 10)
     {
       char st[32];

@@ -106,6 +106,8 @@ ps_table (char **args, int nargs, const pid_t *pids, size_t n, sr_error_t *err)
     }
   if (child == 0)
     {
+      /* main() ignores SIGPIPE, and an ignored signal survives execve. */
+      signal (SIGPIPE, SIG_DFL);
       dup2 (fds[1], STDOUT_FILENO);
       dup2 (fds[1], STDERR_FILENO);
       execvp ("ps", argv);
@@ -304,6 +306,7 @@ static const struct option update_opts[] = {
   { "kernel-memory", required_argument, NULL, OPT_FLAG },
   { "kernel-memory-tcp", required_argument, NULL, OPT_FLAG },
   { "cpu-shares", required_argument, NULL, OPT_FLAG },
+  { "cpu-share", required_argument, NULL, OPT_FLAG }, /* runc's spelling */
   { "cpu-quota", required_argument, NULL, OPT_FLAG },
   { "cpu-period", required_argument, NULL, OPT_FLAG },
   { "cpu-burst", required_argument, NULL, OPT_FLAG },
@@ -331,7 +334,8 @@ update_help (void)
           "      --memory-reservation SIZE  soft limit (v2 memory.low)\n"
           "      --kernel-memory SIZE     kernel memory limit (v1 only)\n"
           "      --kernel-memory-tcp SIZE kernel TCP buffer limit (v1 only)\n"
-          "      --cpu-shares N           relative CPU weight (v2: cpu.weight)\n"
+          "      --cpu-shares N           relative CPU weight (v2: cpu.weight);\n"
+          "                               --cpu-share (runc's name) works too\n"
           "      --cpu-quota US           CPU time per period, -1 for none\n"
           "      --cpu-period US          CFS period\n"
           "      --cpu-burst US           CFS burst\n"

@@ -271,6 +271,7 @@ exec_child (int sync, int pidfd, int nsflags, const sr_config_t *c,
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  sr_reset_signals ();
   if (recv (sync, &m, sizeof m, 0) <= 0 || m.type != EX_GO)
     _exit (1);
   /* One setns on a pidfd enters every namespace at once, user first. */

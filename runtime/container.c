@@ -243,6 +243,7 @@ init_main (init_ctx_t *x)
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* A runtime killed during setup takes its half-made init with it. */
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  sr_reset_signals ();
   init_setup (x, &err);
   const char *msg = err.msg ? err.msg : "container init failed";
   if (x->conn >= 0)

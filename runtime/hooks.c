@@ -61,6 +61,7 @@ run_one (const sr_hook_t *h, const char *kind, size_t i, const char *state,
   if (pid == 0)
     {
       const char *argv0[] = { h->path, NULL };
+      sr_reset_signals ();
       if (dup2 (in[0], 0) < 0)
         _exit (127);
       sr_close_fds_from (3, NULL, 0);

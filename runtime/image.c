@@ -57,6 +57,19 @@ jsonp_decref (json_t **j)
 }
 #define _cleanup_json_ __attribute__ ((cleanup (jsonp_decref)))
 
+/* The compressions images use, decoded in-process. Not
+ * archive_read_support_filter_all: for formats it has no library for, that
+ * would run an external decompressor (lrzip, lzop, grzip...) on data from
+ * the image. */
+static void
+support_filters (struct archive *a)
+{
+  archive_read_support_filter_gzip (a);
+  archive_read_support_filter_zstd (a);
+  archive_read_support_filter_xz (a);
+  archive_read_support_filter_bzip2 (a);
+}
+
 typedef struct {
   char digest[7 + SR_SHA256_HEX_LEN + 1]; /* "sha256:<hex>" of the raw blob */
   char *name;      /* docker-archive: the member holding it */
@@ -518,7 +531,7 @@ archive_open_member (const char *path, const char *name, int64_t *size,
       int r;
       if (a == NULL)
         return sr_error (err, ENOMEM, "libarchive"), NULL;
-      archive_read_support_filter_all (a);
+      support_filters (a);
       archive_read_support_format_tar (a);
       if (archive_read_open_filename (a, path, 64 * 1024) != ARCHIVE_OK)
         {
@@ -1009,7 +1022,7 @@ unpack_layer (int rootfd, blob_reader_t *br, const layer_ref_t *l, sr_error_t *e
         archive_write_free (w);
       return sr_error (err, ENOMEM, "libarchive");
     }
-  archive_read_support_filter_all (a);
+  support_filters (a);
   archive_read_support_format_tar (a);
   archive_read_support_format_empty (a);
   /* Owners as numbers (the image's passwd is not the host's), modes with

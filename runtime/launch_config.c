@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -547,49 +548,49 @@ last_cap (void)
   return n > 63 ? 63 : n;
 }
 
-/* --cap-add puts a capability in every set, ambient included: the workload
- * is not root, and without ambient an execve would drop it again. */
+/* As Docker: --cap-add ALL starts from every capability, --cap-drop ALL
+ * from none (and then only the named --cap-add ones count); otherwise the
+ * named ones are added and the named drops removed. A capability goes in
+ * every set, ambient included: the workload is not root, and without
+ * ambient the execve would drop it again. */
 static int
 set_caps (const sr_launch_opts_t *o, json_t *process, char **weak, sr_error_t *err)
 {
-  uint64_t mask = 0;
+  uint64_t all = 0, add = 0, drop = 0, mask;
+  bool add_all = false, drop_all = false;
   int top = last_cap (), c;
 
+  /* ALL is what we hold ourselves: a capability outside our own bounding
+   * set cannot be given (a nested or restricted host). */
+  for (c = 0; c <= top; c++)
+    if (prctl (PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+      all |= 1ULL << c;
   for (size_t i = 0; i < o->cap_add.n; i++)
     {
-      const char *n = o->cap_add.v[i];
-      if (strcasecmp (n, "ALL") == 0)
-        {
-          for (c = 0; c <= top; c++)
-            mask |= 1ULL << c;
-          weak_add (weak, "--cap-add ALL");
-          continue;
-        }
-      if (cap_parse (n, &c) < 0)
-        return sr_error (err, 0, "--cap-add: unknown capability \"%s\"", n);
-      if (!(mask & (1ULL << c)))
-        {
-          const char *cn = capng_capability_to_name ((unsigned) c);
-          _cleanup_free_ char *up = strdup (cn ? cn : n);
-          for (char *p = up; p && *p; p++)
-            *p = (char) toupper ((unsigned char) *p);
-          weak_add (weak, "--cap-add CAP_%s", up ? up : n);
-        }
-      mask |= 1ULL << c;
+      if (strcasecmp (o->cap_add.v[i], "ALL") == 0)
+        add_all = true;
+      else if (cap_parse (o->cap_add.v[i], &c) < 0 || c > top)
+        return sr_error (err, 0, "--cap-add: unknown capability \"%s\"", o->cap_add.v[i]);
+      else
+        add |= 1ULL << c;
     }
   for (size_t i = 0; i < o->cap_drop.n; i++)
     {
-      const char *n = o->cap_drop.v[i];
-      if (strcasecmp (n, "ALL") == 0)
-        {
-          mask = 0;
-          continue;
-        }
-      if (cap_parse (n, &c) < 0)
-        return sr_error (err, 0, "--cap-drop: unknown capability \"%s\"", n);
-      mask &= ~(1ULL << c);
+      if (strcasecmp (o->cap_drop.v[i], "ALL") == 0)
+        drop_all = true;
+      else if (cap_parse (o->cap_drop.v[i], &c) < 0 || c > top)
+        return sr_error (err, 0, "--cap-drop: unknown capability \"%s\"", o->cap_drop.v[i]);
+      else
+        drop |= 1ULL << c;
     }
+  if (drop_all)
+    mask = add;
+  else
+    mask = ((add_all ? all : 0) | add) & ~drop;
+
   json_t *list = json_array ();
+  if (mask == all)
+    weak_add (weak, "--cap-add ALL");
   for (c = 0; c <= top; c++)
     if (mask & (1ULL << c))
       {
@@ -602,6 +603,8 @@ set_caps (const sr_launch_opts_t *o, json_t *process, char **weak, sr_error_t *e
         for (k = 4; name[k]; k++)
           name[k] = (char) toupper ((unsigned char) name[k]);
         json_array_append_new (list, json_string (name));
+        if (mask != all)
+          weak_add (weak, "--cap-add %s", name);
       }
   json_t *caps = json_object ();
   static const char *const sets[] = { "bounding", "effective", "inheritable",

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -271,4 +272,17 @@ sr_close_fds_from (int from, const int *keep, size_t nkeep)
       from = sorted[i] + 1;
     }
   return (int) syscall (SYS_close_range, from, ~0U, 0);
+}
+
+void
+sr_reset_signals (void)
+{
+  sigset_t none;
+  /* Ignored dispositions and the mask survive execve: the workload must
+   * start with the defaults, not with what the runtime needed. */
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
 }

@@ -65,7 +65,7 @@ ctd_cleanup() {
 	remove_cgroups "$NS"
 	umount_under "$C"
 	if [ "$RUN_CTD_S_EXISTED" = 0 ]; then rmdir /run/containerd/s 2>/dev/null; fi
-	if [ "$RUN_CTD_EXISTED" = 0 ]; then rmdir /run/containerd 2>/dev/null; fi
+	if [ "$RUN_CTD_EXISTED" = 0 ]; then rmdir /run/containerd/fifo /run/containerd 2>/dev/null; fi
 	return 0
 }
 on_cleanup ctd_cleanup
@@ -78,6 +78,19 @@ show_logs() {
 		diag_file "$f" 15
 	done
 	grep -E 'level=error' "$C/containerd.log" | tail -n 5 | sed 's/^/#   containerd: /'
+}
+
+# direct ARGS...: when a case fails, run the runtime by hand the way the shim
+# did (same --root, --log json) and show its stdout, stderr and log.
+direct() {
+	local log=$C/direct-log.json out rc
+	rm -f "$log"
+	out=$(timeout -k 5 30 "$RUNTIME" --root "$STATE_NS" --log "$log" --log-format json "$@" 2>&1 </dev/null)
+	rc=$?
+	diag "by hand: $RUNTIME_NAME --root $STATE_NS --log LOG --log-format json $* -> exit $rc"
+	[ -n "$out" ] && diag "  stdout+stderr: $out"
+	[ -s "$log" ] && diag "  log.json: $(tail -n 3 "$log")"
+	return 0
 }
 
 start_daemon "$C/containerd.log" containerd --config "$C/config.toml"
@@ -95,11 +108,12 @@ else
 	tap_finish
 fi
 
-ctr_() { timeout "$CMD_TIMEOUT" ctr "$@" </dev/null; }
+# (timeout's SIGTERM is forwarded by ctr run to the task: -k follows with SIGKILL)
+ctr_() { timeout -k 5 "$CMD_TIMEOUT" ctr "$@" </dev/null; }
 # ctr_tty CMD...: ctr -t needs a terminal on stdin: script(1) provides a pty.
 ctr_tty() {
 	local q
-	q=$(printf '%q ' timeout "$CMD_TIMEOUT" ctr "$@")
+	q=$(printf '%q ' timeout -k 5 "$CMD_TIMEOUT" ctr "$@")
 	script -qec "$q" /dev/null </dev/null
 }
 
@@ -151,7 +165,7 @@ need_d() {
 
 # 5. task exec (plain): same mount namespace (sees the counter), exit code
 if need_d "ctr task exec: runs in the container, output and exit code"; then
-	out=$(ctr_ task exec --exec-id e1 "$D" sh -c 'echo exec-out; test -s /tmp/count && echo sees-count; exit 5' 2>&1)
+	out=$(ctr_ task exec --fifo-dir "$C/fifo" --exec-id e1 "$D" sh -c 'echo exec-out; test -s /tmp/count && echo sees-count; exit 5' 2>&1)
 	rc=$?
 	if [ $rc = 5 ] && grep -qx exec-out <<<"$out" && grep -qx sees-count <<<"$out"; then
 		tap_ok "ctr task exec: runs in the container, output and exit code"
@@ -163,7 +177,7 @@ fi
 
 # 6. task exec --tty
 if need_d "ctr task exec --tty: the process has a pty"; then
-	out=$(ctr_tty task exec -t --exec-id e2 "$D" sh -c 'tty; echo exec-tty' 2>&1 | tr -d '\r\0')
+	out=$(ctr_tty task exec --fifo-dir "$C/fifo" -t --exec-id e2 "$D" sh -c 'tty; echo exec-tty' 2>&1 | tr -d '\r\0')
 	if grep -Eq '(^|[^a-z])/dev/pts/[0-9]+$' <<<"$out" && grep -Eq 'exec-tty$' <<<"$out"; then
 		tap_ok "ctr task exec --tty: the process has a pty"
 	else
@@ -181,6 +195,7 @@ if need_d "ctr task ps: lists the container's host pids"; then
 	else
 		tap_fail "ctr task ps: lists the container's host pids" "exit $rc, expected pid $DPID in:" "$out"
 		show_logs "$D"
+		direct ps --format json "$D"
 	fi
 fi
 
@@ -199,6 +214,7 @@ if need_d "ctr task pause: the workload stops (counter frozen, status PAUSED)"; 
 		tap_fail "ctr task pause: the workload stops (counter frozen, status PAUSED)" \
 			"exit $rc, counter $a then $b, status $st, output:" "$out"
 		show_logs "$D"
+		[ $rc = 0 ] || direct pause "$D"
 	fi
 	out=$(ctr_ task resume "$D" 2>&1)
 	rc=$?
@@ -211,6 +227,7 @@ if need_d "ctr task pause: the workload stops (counter frozen, status PAUSED)"; 
 	else
 		tap_fail "ctr task resume: the workload goes on" "exit $rc, counter $a then $b, status $st, output:" "$out"
 		show_logs "$D"
+		[ $rc = 0 ] || direct resume "$D"
 	fi
 else
 	tap_skip "ctr task resume: the workload goes on" "needs the detached task, which did not start"
@@ -254,18 +271,33 @@ fi
 K=k-$$
 ctr_ run --rm "${RT[@]}" "$IMAGE_NAME" "$K" sh -c 'sleep 1000; echo not-reached' >"$C/k.out" 2>&1 &
 KRUN=$!
-running() { [ "$(ctr_ task ls 2>/dev/null | awk -v id="$K" '$1 == id { print $3 }')" = RUNNING ]; }
+task_status() { ctr_ task ls 2>/dev/null | awk -v id="$1" '$1 == id { print $3 }'; }
+running() { [ "$(task_status "$K")" = RUNNING ]; }
 if wait_for 15 running; then
+	KPID=$(ctr_ task ls 2>/dev/null | awk -v id="$K" '$1 == id { print $2 }')
 	out=$(ctr_ task kill -a -s SIGKILL "$K" 2>&1)
 	rc=$?
+	BY_HAND=0
+	if ! wait_for 15 eval '! kill -0 $KRUN'; then
+		diag "the task survived kill --all; what the runtime says:"
+		direct state "$K"
+		direct ps --format json "$K"
+		direct kill --all "$K" 9
+		sleep 0.5
+		diag "after kill --all by hand: status $(task_status "$K")"
+		# end it so that ctr run returns: the init, then its pid namespace is gone
+		kill -KILL "$KPID" 2>/dev/null
+		BY_HAND=1
+	fi
 	wait "$KRUN"
 	krc=$?
 	sleep 0.3
-	if [ $rc = 0 ] && [ $krc = 137 ] && ! ctr_ container ls -q 2>/dev/null | grep -qx "$K"; then
+	if [ $rc = 0 ] && [ $BY_HAND = 0 ] && [ $krc = 137 ] && ! ctr_ container ls -q 2>/dev/null | grep -qx "$K"; then
 		tap_ok "ctr task kill --all -s SIGKILL: ctr run --rm exits 137 and removes the container"
 	else
 		tap_fail "ctr task kill --all -s SIGKILL: ctr run --rm exits 137 and removes the container" \
-			"kill exit $rc: $out" "ctr run exit $krc (expected 137): $(cat "$C/k.out")" "$(ctr_ container ls 2>&1)"
+			"kill exit $rc: $out" "ctr run exit $krc (expected 137): $(cat "$C/k.out")" \
+			"$([ $BY_HAND = 1 ] && echo "the task survived kill --all: the test killed its init by hand")"
 		show_logs "$K"
 	fi
 else

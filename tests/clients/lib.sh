@@ -229,6 +229,16 @@ build_rootfs() {
 
 IMAGE_NAME=docker.io/secrun-test/busybox:latest
 
+# private_var_lib CMD...: skopeo and `podman load` write a blob-info cache to
+# the system's /var/lib/containers/cache whatever they are told; run them in
+# a private mount namespace where that place is a throwaway tmpfs.
+private_var_lib() {
+	local over=/var/lib
+	[ -d /var/lib/containers ] && over=/var/lib/containers
+	unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs "$1" && shift && exec "$@"' \
+		_ "$over" "$@"
+}
+
 # build_image: $T/img/busybox.tar, a docker-archive of the busybox rootfs
 # tagged $IMAGE_NAME, made offline with umoci (OCI layout) and skopeo. Reuses
 # $SECRUN_CLIENTS_IMAGE when run-all.sh built it already.
@@ -248,7 +258,7 @@ build_image() {
 			umoci repack --image "$T/img/oci:busybox" "$T/img/bundle" &&
 			umoci config --image "$T/img/oci:busybox" --config.cmd sh \
 				--config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin &&
-			skopeo --insecure-policy copy -q "oci:$T/img/oci:busybox" \
+			private_var_lib skopeo --insecure-policy --tmpdir "$T/img" copy -q "oci:$T/img/oci:busybox" \
 				"docker-archive:$IMAGE_TAR:${IMAGE_NAME#docker.io/}"
 	} >"$log" 2>&1
 	local rc=$?
@@ -308,14 +318,11 @@ wait_for() {
 # pids of processes (other than this shell's own) whose command line or
 # executable mentions STRING.
 pids_mentioning() {
-	local s=$1 p
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		[ "$p" = $$ ] && continue
-		[ "$p" = "$BASHPID" ] && continue
-		if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$s"; then
-			echo "$p"
-		fi
+	local f p
+	for f in $(grep -laF -- "$1" /proc/[0-9]*/cmdline 2>/dev/null); do
+		p=${f#/proc/}
+		p=${p%/cmdline}
+		[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] || echo "$p"
 	done
 }
 
@@ -381,7 +388,9 @@ leftovers() {
 		echo "process $p: $(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | cut -c1-150)"
 	done
 	for p in $(mounts_under "$T"); do echo "mount $p"; done
-	for p in $(cgroups_named "$TAG"); do echo "cgroup $p"; done
+	for p in $(cgroups_named "$TAG"); do
+		find "$p" -type d | sed 's/^/cgroup /'
+	done
 	for p in "${LEFTOVER_PATHS[@]}"; do
 		[ -e "$p" ] && echo "path $p"
 	done

@@ -92,7 +92,7 @@ run_sleeper() {
 
 @test "v1: update changes a running container's limits" {
 	run_sleeper '.linux.resources += {memory: {limit: 67108864, swap: 67108864}, pids: {limit: 20}}'
-	sr update --memory 128m --memory-swap 256m --pids-limit 30 --cpu-shares 256 \
+	sr update --memory 128m --memory-swap 256m --pids-limit 30 --cpu-share 256 \
 		--cpu-quota 30000 --cpu-period 50000 "$ID"
 	[ "$(cg memory memory.limit_in_bytes)" = 134217728 ]
 	if [ -e "$V1/memory/secrun-test/$ID/memory.memsw.limit_in_bytes" ]; then
@@ -170,10 +170,14 @@ run_sleeper() {
 	sleep 1.5
 	sr kill "$ID" KILL
 	wait_for status_is "$ID" stopped
-	# it must end by itself once the container is gone
+	# secrun's stream ends by itself once the container is gone (runc's
+	# keeps polling)
 	local i
 	for ((i = 0; i < 50; i++)); do kill -0 $ev 2>/dev/null || break; sleep 0.1; done
-	! kill -0 $ev 2>/dev/null || { kill $ev; fail "events kept running"; }
+	if kill -0 $ev 2>/dev/null; then
+		kill $ev
+		is_secrun && fail "events kept running after the container stopped"
+	fi
 	[ "$(grep -c '"type":"stats"' "$BATS_TEST_TMPDIR/ev")" -ge 3 ]
 }
 

@@ -289,12 +289,14 @@ common_teardown() {
 		sr delete -f "$id" >/dev/null 2>&1
 		report+="state dir left after the test: $ROOT/$id (deleted by teardown)"$'\n'
 	done
-	local i
-	for ((i = 0; i < 20; i++)); do
-		[ -z "$(leaks)" ] && break
+	# (a container just killed may take a moment to be reaped)
+	local i leftover
+	leftover=$(leaks)
+	for ((i = 0; i < 20 && ${#leftover} > 0; i++)); do
 		sleep 0.1
+		leftover=$(leaks)
 	done
-	report+=$(leaks --clean)
+	[ -n "$leftover" ] && report+=$(leaks --clean)
 	local m
 	for m in "${HOST_MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
 	if [ -n "$report" ]; then

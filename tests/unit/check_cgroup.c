@@ -355,12 +355,15 @@ START_TEST (test_device_rules_merge)
 {
   sr_linux_t l;
   sr_device_rule_t cfg[] = { { false, 'a', -1, -1, "rwm" } };
-  sr_device_t devs[] = { { "/dev/fuse", 'c', 10, 229 }, { "/dev/fifo", 'p', 0, 0 },
-                         { "/dev/sda", 'b', 8, 0 } };
+  sr_device_t devs[3];
   sr_device_rule_t *v = NULL;
   size_t n = 0;
   sr_error_t e = { 0 };
 
+  memset (devs, 0, sizeof devs);
+  devs[0] = (sr_device_t) { .path = "/dev/fuse", .type = 'c', .major = 10, .minor = 229 };
+  devs[1] = (sr_device_t) { .path = "/dev/fifo", .type = 'p' };
+  devs[2] = (sr_device_t) { .path = "/dev/sda", .type = 'b', .major = 8 };
   memset (&l, 0, sizeof l);
   l.resources.devices = cfg;
   l.resources.n_devices = 1;
@@ -563,6 +566,8 @@ START_TEST (test_update_flags)
   ck_assert_uint_eq (r.cpu.period.v, 100000);
   ck_assert_int_eq (sr_cgroup_update_flag (&r, "cpu-shares", "512", &e), 0);
   ck_assert_uint_eq (r.cpu.shares.v, 512);
+  ck_assert_int_eq (sr_cgroup_update_flag (&r, "cpu-share", "256", &e), 0); /* runc */
+  ck_assert_uint_eq (r.cpu.shares.v, 256);
   ck_assert_int_eq (sr_cgroup_update_flag (&r, "cpuset-cpus", "0-1", &e), 0);
   ck_assert_str_eq (r.cpu.cpus, "0-1");
   ck_assert_int_eq (sr_cgroup_update_flag (&r, "cpuset-mems", "0", &e), 0);
