@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "container.h"
+#include "launch_config.h"
 #include "log.h"
 
 int
@@ -67,6 +68,8 @@ cmd_delete (sr_global_t *g, int argc, char **argv)
       return sr_fail (&err);
     }
   r = sr_container_destroy (&d, &st, &err);
+  if (r == 0)
+    sr_launch_cleanup (g->root, argv[optind]);
   sr_state_release (&st);
   return r < 0 ? sr_fail (&err) : 0;
 }

@@ -303,7 +303,7 @@ make_bundle_dir (const char *root, const char *id, char **dir, int *lockfd,
     return sr_error_errno (err, "%s", ldir);
   sweep_stale (root, lfd);
   if (stat (state, &st) == 0)
-    return sr_error (err, EEXIST, "container \"%s\" already exists", id);
+    return sr_error (err, 0, "container \"%s\" already exists", id);
   if (mkdirat (lfd, id, 0711) < 0)
     return sr_error_errno (err, "%s/%s", ldir, id);
   *lockfd = openat (lfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

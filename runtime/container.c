@@ -138,7 +138,7 @@ init_setup (init_ctx_t *x, sr_error_t *err)
     return sr_error_errno (err, "become root in the user namespace");
   if (sr_ns_unshare_late (c, err) < 0)
     return -1;
-  if (sr_ns_apply_uts_sysctl (c, err) < 0)
+  if (sr_ns_apply_uts_sysctl (c, err) < 0 || sr_ns_loopback_up (c, err) < 0)
     return -1;
   if (sr_mounts_prepare_rootfs (c, x->rootfs, err) < 0)
     return -1;

@@ -88,11 +88,13 @@ weak_add (char **w, const char *fmt, ...)
   va_end (ap);
   if (item == NULL)
     return;
-  if (*w && strstr (*w, item))
-    {
-      free (item);
-      return;
-    }
+  /* Once each: the same option can be given twice. */
+  for (const char *p = *w; p && (p = strstr (p, item)) != NULL; p++)
+    if ((p == *w || p[-1] == ' ') && (p[strlen (item)] == ',' || p[strlen (item)] == '\0'))
+      {
+        free (item);
+        return;
+      }
   if (asprintf (&joined, "%s%s%s", *w ? *w : "", *w ? ", " : "", item) < 0)
     joined = NULL;
   free (item);
@@ -588,24 +590,39 @@ set_caps (const sr_launch_opts_t *o, json_t *process, char **weak, sr_error_t *e
   else
     mask = ((add_all ? all : 0) | add) & ~drop;
 
+  /* The warning names what was given back: every capability by name, or
+   * for ALL less a few, "ALL except ...". */
+  bool summarize = !drop_all && add_all;
+  _cleanup_free_ char *except = NULL;
   json_t *list = json_array ();
-  if (mask == all)
-    weak_add (weak, "--cap-add ALL");
   for (c = 0; c <= top; c++)
-    if (mask & (1ULL << c))
-      {
-        const char *cn = capng_capability_to_name ((unsigned) c);
-        char name[64];
-        size_t k;
-        if (cn == NULL)
-          continue;
-        snprintf (name, sizeof name, "CAP_%s", cn);
-        for (k = 4; name[k]; k++)
-          name[k] = (char) toupper ((unsigned char) name[k]);
-        json_array_append_new (list, json_string (name));
-        if (mask != all)
-          weak_add (weak, "--cap-add %s", name);
-      }
+    {
+      const char *cn = capng_capability_to_name ((unsigned) c);
+      char name[64];
+      size_t k;
+      if (cn == NULL)
+        continue;
+      snprintf (name, sizeof name, "CAP_%s", cn);
+      for (k = 4; name[k]; k++)
+        name[k] = (char) toupper ((unsigned char) name[k]);
+      if (mask & (1ULL << c))
+        {
+          json_array_append_new (list, json_string (name));
+          if (!summarize)
+            weak_add (weak, "--cap-add %s", name);
+        }
+      else if (summarize && (all & (1ULL << c)))
+        {
+          char *e = NULL;
+          if (asprintf (&e, "%s%s%s", except ? except : "", except ? " " : "", name) > 0)
+            {
+              free (except);
+              except = e;
+            }
+        }
+    }
+  if (summarize)
+    weak_add (weak, "--cap-add ALL%s%s", except ? " except " : "", except ? except : "");
   json_t *caps = json_object ();
   static const char *const sets[] = { "bounding", "effective", "inheritable",
                                       "permitted", "ambient" };

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include "cleanup.h"
 #include "process.h"
@@ -212,5 +215,26 @@ sr_ns_apply_uts_sysctl (const sr_config_t *c, sr_error_t *err)
       if (fd < 0 || sr_write_all (fd, l->sysctl[i].value, strlen (l->sysctl[i].value)) < 0)
         return sr_error_errno (err, "linux.sysctl: %s=%s", k, l->sysctl[i].value);
     }
+  return 0;
+}
+
+int
+sr_ns_loopback_up (const sr_config_t *c, sr_error_t *err)
+{
+  struct ifreq ifr = { 0 };
+  if (!own_ns (c, SR_NS_NET))
+    return 0;
+  /* A fresh network namespace has lo down: 127.0.0.1 would not work. */
+  _cleanup_close_ int fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return sr_error_errno (err, "bring lo up: socket");
+  strcpy (ifr.ifr_name, "lo");
+  if (ioctl (fd, SIOCGIFFLAGS, &ifr) < 0)
+    return sr_error_errno (err, "bring lo up");
+  if (ifr.ifr_flags & IFF_UP)
+    return 0;
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl (fd, SIOCSIFFLAGS, &ifr) < 0)
+    return sr_error_errno (err, "bring lo up");
   return 0;
 }

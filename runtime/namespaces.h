@@ -30,4 +30,7 @@ int sr_ns_write_id_maps (pid_t pid, const sr_linux_t *l, sr_error_t *err);
  * that namespace is the container's own). */
 int sr_ns_apply_uts_sysctl (const sr_config_t *c, sr_error_t *err);
 
+/* In the init: lo up in the container's own network namespace. */
+int sr_ns_loopback_up (const sr_config_t *c, sr_error_t *err);
+
 #endif

@@ -135,7 +135,7 @@ BATS_FILES=(tests/integration/*.bats)
 if [ ${#BATS_FILES[@]} -gt 0 ]; then
 	say "integration tests (bats --tap, ${#BATS_FILES[@]} files)"
 	T0=$SECONDS
-	timeout -k 10 900 bats --tap "${BATS_FILES[@]}" </dev/null 2>&1 | tee "$LOGDIR/integration.tap"
+	timeout -k 10 1200 bats --tap "${BATS_FILES[@]}" </dev/null 2>&1 | tee "$LOGDIR/integration.tap"
 	rc=${PIPESTATUS[0]}
 	count_tap integration "$LOGDIR/integration.tap" "$rc"
 	say "integration: $((SECONDS - T0)) s"

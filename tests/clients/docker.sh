@@ -19,7 +19,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 clients_init docker "$@"
 
-need_pkgs docker.io containerd umoci skopeo busybox-static util-linux ||
+need_pkgs docker.io containerd umoci skopeo busybox-static jq util-linux bsdutils ||
 	skip_all "cannot install:$MISSING_PKGS"
 static_busybox >/dev/null || skip_all "no static busybox"
 DOCKER=/usr/bin/docker
@@ -113,9 +113,7 @@ on_cleanup dk_cleanup
 show_logs() {
 	local id f
 	id=$(dk inspect -f '{{.Id}}' "$1" 2>/dev/null)
-	for f in "$K"/ctd/state/io.containerd.runtime.v2.task/moby/"$id"/log.json; do
-		diag_file "$f" 10
-	done
+	[ -n "$id" ] && diag_file "$K/ctd/state/io.containerd.runtime.v2.task/moby/$id/log.json" 10
 	grep -E 'level=error' "$K/dockerd.log" | tail -n 5 | sed 's/^/#   dockerd: /'
 }
 
@@ -299,10 +297,11 @@ else
 fi
 sleep 0.5
 # dockerd's cgroupfs driver leaves the (empty) parent: remove it when empty,
-# and judge what remains. Same for the runtime root's namespace dir.
+# and judge what remains. In the runtime root, only containers' state counts
+# (a runtime may keep caches there, e.g. secrun's .seccomp-cache).
 for cg in $(cgroups_named "$TAG"); do rmdir "$cg" 2>/dev/null; done
-rmdir "$STATE_NS" "$(dirname "$STATE_NS")" 2>/dev/null
-LEFTOVER_PATHS=("$STATE_NS")
+LEFTOVER_PATHS=()
+for f in "$STATE_NS"/*; do [ -e "$f" ] && LEFTOVER_PATHS+=("$f"); done
 if [ "$RUN_CTD_S_EXISTED" = 0 ] && [ -d /run/containerd/s ]; then
 	for f in /run/containerd/s/*; do [ -e "$f" ] && LEFTOVER_PATHS+=("$f"); done
 fi

@@ -364,6 +364,7 @@ cgroups_named() {
 remove_cgroups() {
 	local d p
 	for d in $(cgroups_named "$1"); do
+		# shellcheck disable=SC2044
 		for p in $(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null); do
 			diag "process $p still in cgroup $d: SIGKILL"
 			kill -KILL "$p" 2>/dev/null

@@ -15,7 +15,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 clients_init podman "$@"
 
-need_pkgs podman conmon golang-github-containers-common umoci skopeo busybox-static util-linux ||
+need_pkgs podman conmon golang-github-containers-common umoci skopeo busybox-static jq util-linux bsdutils ||
 	skip_all "cannot install:$MISSING_PKGS"
 static_busybox >/dev/null || skip_all "no static busybox"
 

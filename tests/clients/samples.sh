@@ -31,7 +31,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 clients_init samples "$@"
 
-need_pkgs busybox-static jq util-linux || skip_all "cannot install:$MISSING_PKGS"
+need_pkgs busybox-static jq util-linux bsdutils || skip_all "cannot install:$MISSING_PKGS"
 static_busybox >/dev/null || skip_all "no static busybox"
 [ -d "$SAMPLES_DIR" ] || skip_all "no samples dir at $SAMPLES_DIR"
 
@@ -45,8 +45,9 @@ HU=$(ulimit -Hu)
 
 samples_cleanup() {
 	local id
-	for id in $(ls "$STATE" 2>/dev/null); do
-		timeout 20 "$RUNTIME" --root "$STATE" delete --force "$id" >/dev/null 2>&1
+	local f
+	for f in "$STATE"/*; do
+		[ -d "$f" ] && timeout 20 "$RUNTIME" --root "$STATE" delete --force "${f##*/}" >/dev/null 2>&1
 	done
 	[ -n "${PAUSE_PID:-}" ] && kill -KILL "$PAUSE_PID" 2>/dev/null
 	kill_mentioning "$T"
@@ -369,8 +370,8 @@ fi
 # ---- nothing left behind
 kill -KILL "$PAUSE_UNSHARE" 2>/dev/null
 wait_for 5 eval '! kill -0 $PAUSE_UNSHARE && ! kill -0 $PAUSE_PID'
-for id in $(ls "$STATE" 2>/dev/null); do
-	diag "container $id still in the runtime's state at the end"
+for f in "$STATE"/*; do
+	[ -e "$f" ] && diag "container ${f##*/} still in the runtime's state at the end"
 done
 # each container's own cgroup must be gone (the runtime removes it)
 for cg in "${LEAF_CGS[@]}"; do
@@ -387,7 +388,6 @@ for d in $(cgroups_named "$TAG"); do
 done
 umount_under "$T/b"
 for f in "$STATE"/*; do [ -e "$f" ] && LEFTOVER_PATHS+=("$f"); done
-LEFT=$(leftovers | sort -u)
 check_nothing_left "nothing left behind (processes, mounts, cgroups, runtime state)"
 
 tap_finish

@@ -117,7 +117,7 @@ set_cmd() {
 
 # set_args ARG...: process.args = the given argv
 set_args() {
-	local jqargs=() filter= i=0 x
+	local jqargs=() filter='' i=0 x
 	for x in "$@"; do
 		jqargs+=(--arg "a$i" "$x")
 		filter+="\$a$i,"
@@ -150,6 +150,11 @@ wait_for() {
 	done
 	echo "timed out waiting for: $*" >&2
 	return 1
+}
+
+# proc_gone PID: the process has exited (a zombie not yet reaped counts)
+proc_gone() {
+	[ ! -e "/proc/$1" ] || grep -qE '^State:\s+[ZX]' "/proc/$1/status" 2>/dev/null
 }
 
 status_is() {
@@ -235,7 +240,9 @@ leaks() {
 			[ -n "$clean" ] && kill -9 $pids 2>/dev/null
 		fi
 	done
-	for d in "${CGPATHS[@]}"; do
+	# the test's cgroupsPath, and secrun's default /secrun/ID in case a
+	# config had none
+	for d in "${CGPATHS[@]}" "${IDS[@]/#/secrun/}"; do
 		for p in /sys/fs/cgroup/*/"$d"; do
 			[ -d "$p" ] || continue
 			echo "cgroup left: $p"
@@ -251,6 +258,7 @@ leaks() {
 		echo "mount left: $mp"
 		[ -n "$clean" ] && umount -l "$mp" 2>/dev/null
 	done < <(awk -v d="$BATS_TEST_TMPDIR" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
+	return 0
 }
 
 rm_cgroup() {

@@ -36,14 +36,14 @@ setup() {
 }
 
 teardown() {
-	local report=
+	local report= d
 	if [ -d "$ROOT/.launch" ] && [ -n "$(ls -A "$ROOT/.launch")" ]; then
 		report="launch bundles left: $(ls -A "$ROOT/.launch")"
 		for d in "$ROOT"/.launch/*; do
 			umount -l "$d/rootfs" 2>/dev/null
 		done
 	fi
-	if [ -d "$ROOT/.images" ] && ls -A "$ROOT/.images" | grep -q '^\.tmp-'; then
+	if compgen -G "$ROOT/.images/.tmp-*" >/dev/null; then
 		report+=" unpack temp dirs left: $(ls -A "$ROOT/.images")"
 	fi
 	common_teardown || report+=" (leak check failed)"

@@ -234,7 +234,7 @@ wait_go_cmd='echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo fin
 	run sr delete --force "$ID"
 	assert_status 0
 	[ ! -e "$ROOT/$ID" ]
-	wait_for eval "! kill -0 $pid 2>/dev/null"
+	wait_for proc_gone "$pid"
 }
 
 @test "delete -f: a created (never started) container is removed" {
@@ -245,7 +245,7 @@ wait_go_cmd='echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo fin
 	run sr delete -f "$ID"
 	assert_status 0
 	[ ! -e "$ROOT/$ID" ]
-	wait_for eval "! kill -0 $pid 2>/dev/null"
+	wait_for proc_gone "$pid"
 }
 
 @test "delete: a created container is removed without --force" {
@@ -298,8 +298,8 @@ wait_go_cmd='echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo fin
 	run sr list
 	assert_status 0
 	[[ ${lines[0]} =~ ^ID[[:space:]]+PID[[:space:]]+STATUS[[:space:]]+BUNDLE ]] || fail "header: ${lines[0]}"
-	grep -qE "^$ID[[:space:]]+[0-9]+[[:space:]]+running[[:space:]]+$BUNDLE" <<<"$output" || fail "no row for $ID: $output"
-	grep -qE "^$id2[[:space:]]+[0-9]+[[:space:]]+created[[:space:]]" <<<"$output" || fail "no row for $id2: $output"
+	grep -qE "^${ID}[[:space:]]+[0-9]+[[:space:]]+running[[:space:]]+$BUNDLE" <<<"$output" || fail "no row for $ID: $output"
+	grep -qE "^${id2}[[:space:]]+[0-9]+[[:space:]]+created[[:space:]]" <<<"$output" || fail "no row for $id2: $output"
 
 	run sr list --format json
 	assert_status 0
