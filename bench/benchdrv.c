@@ -5,7 +5,8 @@
  *          NAME=CMD [NAME=CMD ...]
  *
  * (secrun copy of ../shared/bench-anchors/benchdrv.c; changes: -x, and the
- *  split mode also emits csd_us = create+start+delete without the wait.)
+ *  split mode also emits csd_us = create+start+delete without the wait;
+ *  the cgroup leak check also works on a pure cgroup v2 host.)
  * -x NAME=DIR : before every lifecycle of runtime NAME (untimed), empty the
  *          flat directory DIR (e.g. secrun's ROOT/.seccomp-cache), so that
  *          NAME measures the cold, first-run cost.
@@ -122,13 +123,39 @@ static int mountcount(void)
   return n;
 }
 
-/* count + remove directories left under /sys/fs/cgroup/<h>/<cgparent>/ */
+/* count + remove directories left under DIR (a cgroup parent) */
+static int cgroup_leaks_in(const char *p)
+{
+  int leaks = 0;
+  char q[1400];
+  DIR *e = opendir(p);
+  struct dirent *f;
+  if (!e) return 0;
+  while ((f = readdir(e))) {
+    if (f->d_type != DT_DIR || f->d_name[0] == '.') continue;
+    snprintf(q, sizeof q, "%s/%s", p, f->d_name);
+    leaks++;
+    dprintf(errfd, "benchdrv: LEAK cgroup %s\n", q);
+    rmdir(q);
+  }
+  closedir(e);
+  return leaks;
+}
+
+/* count + remove directories left under /sys/fs/cgroup/<h>/<cgparent>/
+ * (v1 and hybrid), or /sys/fs/cgroup/<cgparent>/ on a pure cgroup v2 host */
 static int cgroup_leaks(void)
 {
   int leaks = 0;
-  DIR *d = opendir("/sys/fs/cgroup");
+  DIR *d;
   struct dirent *de;
   char p[1024], q[1400];
+  struct statfs root;
+  if (statfs("/sys/fs/cgroup", &root) == 0 && root.f_type == 0x63677270) {
+    snprintf(p, sizeof p, "/sys/fs/cgroup%s", cgparent);
+    return cgroup_leaks_in(p);
+  }
+  d = opendir("/sys/fs/cgroup");
   if (!d) return 0;
   while ((de = readdir(d))) {
     if (de->d_name[0] == '.') continue;
@@ -136,18 +163,8 @@ static int cgroup_leaks(void)
     snprintf(p, sizeof p, "/sys/fs/cgroup/%s", de->d_name);
     /* only real cgroup hierarchies (not e.g. the tmpfs hiding a hybrid unified mount) */
     if (statfs(p, &sf) < 0 || (sf.f_type != 0x27e0eb && sf.f_type != 0x63677270)) continue;
-    snprintf(p, sizeof p, "/sys/fs/cgroup/%s%s", de->d_name, cgparent);
-    DIR *e = opendir(p);
-    if (!e) continue;
-    struct dirent *f;
-    while ((f = readdir(e))) {
-      if (f->d_type != DT_DIR || f->d_name[0] == '.') continue;
-      snprintf(q, sizeof q, "%s/%s", p, f->d_name);
-      leaks++;
-      dprintf(errfd, "benchdrv: LEAK cgroup %s\n", q);
-      rmdir(q);
-    }
-    closedir(e);
+    snprintf(q, sizeof q, "/sys/fs/cgroup/%s%s", de->d_name, cgparent);
+    leaks += cgroup_leaks_in(q);
   }
   closedir(d);
   return leaks;

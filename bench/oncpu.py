@@ -77,7 +77,8 @@ for s in samples:
     tot[k] += s["period"]
     allp += s["period"]
 print(f"On-CPU time of {','.join(sorted(comms))} tasks: {allp / runs / 1e6:.2f} ms per run "
-      f"(cpu-clock samples, {runs} runs).\n")
+      f"(cpu-clock samples, {runs} runs). Sampling with call graphs inflates the absolute figure "
+      "(compare `perf stat` task-clock); read the shares.\n")
 print("| where (kernel: syscall or path; user: library / own function) | ms per run | share |")
 print("|---|---:|---:|")
 for k, v in sorted(tot.items(), key=lambda kv: -kv[1])[:top]:

@@ -305,6 +305,55 @@ host_is_cgroup2 (void)
   return statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
 }
 
+/* On a v1 (or hybrid) host, a "cgroup" mount shows the container its own
+ * cgroup in each v1 hierarchy, read-only, as runc does (a JVM reads its
+ * memory limit there). The init has already entered its cgroups, so
+ * /proc/self/cgroup names them. mfd is a detached tmpfs. */
+static int
+populate_v1_cgroups (int mfd, const char *what, sr_error_t *err)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
+  _cleanup_close_ int dir = openat (mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char line[4096];
+
+  if (f == NULL || dir < 0)
+    return sr_error_errno (err, "%s: read /proc/self/cgroup", what);
+  while (fgets (line, sizeof line, f))
+    {
+      char *ctrl = strchr (line, ':'), *path, *nl;
+      if (ctrl == NULL || (path = strchr (++ctrl, ':')) == NULL)
+        continue;
+      *path++ = '\0';
+      if ((nl = strchr (path, '\n')))
+        *nl = '\0';
+      if (*ctrl == '\0')
+        continue; /* the v2 line of a hybrid host */
+      const char *name = strncmp (ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
+      char src[PATH_MAX];
+      snprintf (src, sizeof src, "/sys/fs/cgroup/%s%s", name, path);
+      _cleanup_close_ int t = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+      if (t < 0)
+        continue; /* a hierarchy not mounted where we look: leave it out */
+      struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                              | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+      if (mkdirat (dir, name, 0555) < 0 && errno != EEXIST)
+        return sr_error_errno (err, "%s: mkdir %s", what, name);
+      if (mount_setattr (t, "", AT_EMPTY_PATH, &a, sizeof a) < 0
+          || move_mount (t, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+        return sr_error_errno (err, "%s: bind %s", what, src);
+      /* "cpu,cpuacct" is also reachable as cpu and cpuacct */
+      if (strchr (name, ','))
+        {
+          _cleanup_free_ char *copy = strdup (name);
+          char *save = NULL;
+          for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
+            if (symlinkat (name, dir, tok) < 0 && errno != EEXIST)
+              return sr_error_errno (err, "%s: symlink %s", what, tok);
+        }
+    }
+  return 0;
+}
+
 static int
 do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
 {
@@ -356,28 +405,42 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
           sr_error (err, 0, "%s: type is required unless the mount is a bind", what);
           goto out;
         }
-      /* On a v1 or hybrid host a "cgroup" mount gets a read-only tmpfs:
-       * the host's v1 hierarchies are not exposed to the container. */
+      bool v1_cgroups = false;
       if (strcmp (type, "cgroup") == 0)
         {
           if (host_is_cgroup2 ())
             type = "cgroup2";
           else
             {
+              /* A tmpfs holding the container's own v1 cgroups; made
+               * read-only once they are bound in. */
               type = "tmpfs";
-              o.attr_set |= MOUNT_ATTR_RDONLY;
+              v1_cgroups = true;
               free (o.data);
-              o.data = strdup ("mode=755,size=4k");
+              o.data = strdup ("mode=755,size=64k");
             }
         }
       dest = sr_open_in_root (rootfd, m->destination, true, false, err);
       if (dest < 0)
         goto prefix;
-      uint64_t atime = o.attr_set & MOUNT_ATTR__ATIME;
-      mfd = new_fs_mount (type, o.data, (o.attr_set & ~MOUNT_ATTR__ATIME) | atime,
-                          what, err);
+      uint64_t attrs = o.attr_set;
+      if (v1_cgroups)
+        attrs &= ~(uint64_t) MOUNT_ATTR_RDONLY;
+      mfd = new_fs_mount (type, o.data, attrs, what, err);
       if (mfd < 0)
         goto out;
+      if (v1_cgroups)
+        {
+          struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+          if (populate_v1_cgroups (mfd, what, err) < 0)
+            goto out;
+          if ((o.attr_set & MOUNT_ATTR_RDONLY)
+              && mount_setattr (mfd, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
+            {
+              sr_error_errno (err, "%s: read-only", what);
+              goto out;
+            }
+        }
       if (o.propagation)
         {
           struct mount_attr a = { .propagation = o.propagation };

@@ -174,7 +174,7 @@ need_d() {
 
 # 5. task exec (plain): same mount namespace (sees the counter), exit code
 if need_d "ctr task exec: runs in the container, output and exit code"; then
-	out=$(ctr_ task exec --fifo-dir "$C/fifo" --exec-id e1 "$D" sh -c 'echo exec-out; test -s /tmp/count && echo sees-count; exit 5' 2>&1)
+	out=$(ctr_ task exec --fifo-dir "$C/fifo" --exec-id e1 "$D" sh -c 'echo exec-out; test -e /tmp/count && echo sees-count; exit 5' 2>&1)
 	rc=$?
 	if [ $rc = 5 ] && grep -qx exec-out <<<"$out" && grep -qx sees-count <<<"$out"; then
 		tap_ok "ctr task exec: runs in the container, output and exit code"

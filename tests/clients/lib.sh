@@ -35,7 +35,8 @@ diag() {
 diag_file() {
 	[ -s "$1" ] || return 0
 	printf '# --- %s:\n' "$1"
-	tail -n "${2:-25}" "$1" | tr -d '\r' | sed 's/^/#   /'
+	# (awk: a last line without a newline must not glue the next TAP line)
+	tail -n "${2:-25}" "$1" | tr -d '\r' | awk '{ print "#   " $0 }'
 }
 
 tap_ok() {

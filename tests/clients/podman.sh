@@ -102,7 +102,6 @@ show_logs() {
 	for d in "$P/storage/overlay-containers/$full/userdata" "$P/run/overlay-containers/$full/userdata"; do
 		diag_file "$d/ctr.log" 10
 		diag_file "$d/oci-log" 10
-		diag_file "$d/conmon.pid" 1
 	done
 }
 
@@ -176,7 +175,7 @@ need_d() {
 }
 
 if need_d "podman exec: runs in the container, output and exit code"; then
-	out=$(pm exec "$D" sh -c 'echo exec-out; test -s /tmp/count && echo sees-count; exit 5' 2>&1)
+	out=$(pm exec "$D" sh -c 'echo exec-out; test -e /tmp/count && echo sees-count; exit 5' 2>&1)
 	rc=$?
 	if [ $rc = 5 ] && grep -qx exec-out <<<"$out" && grep -qx sees-count <<<"$out"; then
 		tap_ok "podman exec: runs in the container, output and exit code"

@@ -44,13 +44,19 @@ common_setup_file() {
 	export TEMPLATE=$BATS_RUN_TMPDIR/template
 	(
 		flock 9
-		if [ ! -f "$TEMPLATE/config.json" ]; then
+		if [ ! -f "$TEMPLATE/config.json.in" ]; then
 			rm -rf "$TEMPLATE"
 			"$MAKE_BUNDLE" "$TEMPLATE" >&2
+			# the per-test config, @@ID@@ replaced by the container id
+			jq '.linux.cgroupsPath = "/secrun-test/@@ID@@"
+				| .process.env += ["SRT_TAG=@@ID@@"]' "$TEMPLATE/config.json" >"$TEMPLATE/config.json.in"
 		fi
 	) 9>"$BATS_RUN_TMPDIR/template.lock"
+	TEMPLATE_CONFIG=$(<"$TEMPLATE/config.json.in")
+	export TEMPLATE_CONFIG
 	# Containers with a user namespace run as an unprivileged host uid that
-	# must be able to walk down to the rootfs.
+	# must be able to walk down to the rootfs (bats makes this one 0700; the
+	# directories below it are 0755).
 	chmod 711 "$BATS_RUN_TMPDIR"
 }
 
@@ -59,7 +65,6 @@ setup_file() {
 }
 
 common_setup() {
-	chmod 711 "$BATS_TEST_TMPDIR" "$(dirname "$BATS_TEST_TMPDIR")" 2>/dev/null || true
 	ROOT=$BATS_TEST_TMPDIR/root
 	BUNDLE=$BATS_TEST_TMPDIR/bundle
 	ID=srt${BATS_SUITE_TEST_NUMBER}-$$
@@ -81,10 +86,14 @@ teardown() {
 # /secrun-test/ID and an environment tag the leak check can find.
 new_bundle() {
 	local dir=$1 id=$2
+	# Few processes and little copying: this runs for every test. The rootfs
+	# is hard-linked to the template (busybox is 2 MB) except /etc, which
+	# tests write to: a test must never write into an existing file under
+	# the bundle's rootfs/bin (create a new file instead).
 	mkdir -p "$dir"
-	cp -a --reflink=auto "$TEMPLATE/rootfs" "$dir/rootfs"
-	jq --arg id "$id" '.linux.cgroupsPath = "/secrun-test/" + $id
-		| .process.env += ["SRT_TAG=" + $id]' "$TEMPLATE/config.json" >"$dir/config.json"
+	cp -al "$TEMPLATE/rootfs" "$dir/rootfs"
+	cp -a --remove-destination "$TEMPLATE/rootfs/etc/." "$dir/rootfs/etc/"
+	printf '%s\n' "${TEMPLATE_CONFIG//@@ID@@/$id}" >"$dir/config.json"
 	CGPATHS+=("secrun-test/$id")
 }
 
@@ -213,52 +222,53 @@ line_of() {
 
 # ---- leak checks -------------------------------------------------------------
 
-# Pids of processes carrying SRT_TAG=ID in their environment (the runtime's
-# own processes and the container's).
-tagged_pids() {
-	grep -lsxzF "SRT_TAG=$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
-}
-
-# The leak report for every tracked id; empty when clean. With --clean, the
-# leftovers are removed too.
-leaks() {
-	local clean=${1:-} id p d pids line
+# find_leaks [--clean]: sets LEAKS to what this test's containers left
+# behind (state dirs, processes carrying SRT_TAG=ID in their environment,
+# cgroups, mounts under the test's directory); with --clean, removes them.
+find_leaks() {
+	local clean=${1:-} id p d f mp known pats=()
+	LEAKS=()
 	for id in "${IDS[@]}"; do
-		if [ -e "$ROOT/$id" ]; then
-			echo "state dir left: $ROOT/$id"
-			[ -n "$clean" ] && {
-				sr delete -f "$id" >/dev/null 2>&1
-				rm -rf "${ROOT:?}/$id"
-			}
-		fi
-		pids=$(tagged_pids "$id")
-		if [ -n "$pids" ]; then
-			for p in $pids; do
-				echo "process left: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
-			done
-			# shellcheck disable=SC2086
-			[ -n "$clean" ] && kill -9 $pids 2>/dev/null
+		pats+=(-e "SRT_TAG=$id")
+		[ -e "$ROOT/$id" ] || continue
+		LEAKS+=("state dir left: $ROOT/$id")
+		if [ -n "$clean" ]; then
+			sr delete -f "$id" >/dev/null 2>&1
+			rm -rf "${ROOT:?}/$id"
 		fi
 	done
+	# the runtime's own processes and the container's
+	while read -r f; do
+		p=${f#/proc/}
+		p=${p%%/*}
+		LEAKS+=("process left: $p $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)")
+		[ -n "$clean" ] && kill -9 "$p" 2>/dev/null
+	done < <(grep -lsxzF "${pats[@]}" /proc/[0-9]*/environ 2>/dev/null)
 	# the test's cgroupsPath, and secrun's default /secrun/ID in case a
 	# config had none
 	for d in "${CGPATHS[@]}" "${IDS[@]/#/secrun/}"; do
 		for p in /sys/fs/cgroup/*/"$d"; do
 			[ -d "$p" ] || continue
-			echo "cgroup left: $p"
+			LEAKS+=("cgroup left: $p")
 			[ -n "$clean" ] && rm_cgroup "$p"
 		done
 	done
 	# mounts on the host under this test's directory, other than the test's own
-	local mp known
-	while read -r mp; do
+	while read -r _ _ _ _ mp _; do
+		[[ $mp == "$BATS_TEST_TMPDIR"* ]] || continue
 		for known in "${HOST_MOUNTS[@]}"; do
 			[ "$mp" = "$known" ] && continue 2
 		done
-		echo "mount left: $mp"
+		LEAKS+=("mount left: $mp")
 		[ -n "$clean" ] && umount -l "$mp" 2>/dev/null
-	done < <(awk -v d="$BATS_TEST_TMPDIR" 'index($5, d) == 1 {print $5}' /proc/self/mountinfo)
+	done </proc/self/mountinfo
 	return 0
+}
+
+# The leak report, one per line; empty when clean.
+leaks() {
+	find_leaks "$@"
+	[ ${#LEAKS[@]} -eq 0 ] || printf '%s\n' "${LEAKS[@]}"
 }
 
 rm_cgroup() {
@@ -276,10 +286,9 @@ rm_cgroup() {
 # containers is still around. Called by teardown after every test, and by
 # the failure tests right after the failing command.
 assert_no_leaks() {
-	local report
-	report=$(leaks)
-	[ -z "$report" ] || fail "left behind:
-$report"
+	find_leaks
+	[ ${#LEAKS[@]} -eq 0 ] || fail "left behind:
+$(printf '%s\n' "${LEAKS[@]}")"
 }
 
 # host_mount SRC DIR ...: a mount the test makes on the host itself (not a leak).
@@ -290,23 +299,23 @@ host_mount() {
 }
 
 common_teardown() {
-	local report id
-	# Give a container that was just killed a moment to be reaped.
+	local report='' id i
 	for id in "${IDS[@]}"; do
 		[ -e "$ROOT/$id" ] || continue
 		sr delete -f "$id" >/dev/null 2>&1
 		report+="state dir left after the test: $ROOT/$id (deleted by teardown)"$'\n'
 	done
 	# (a container just killed may take a moment to be reaped)
-	local i leftover
-	leftover=$(leaks)
-	for ((i = 0; i < 20 && ${#leftover} > 0; i++)); do
+	find_leaks
+	for ((i = 0; i < 20 && ${#LEAKS[@]} > 0; i++)); do
 		sleep 0.1
-		leftover=$(leaks)
+		find_leaks
 	done
-	[ -n "$leftover" ] && report+=$(leaks --clean)
-	local m
-	for m in "${HOST_MOUNTS[@]}"; do umount -l "$m" 2>/dev/null; done
+	if [ ${#LEAKS[@]} -gt 0 ]; then
+		report+=$(printf '%s\n' "${LEAKS[@]}")
+		find_leaks --clean
+	fi
+	for id in "${HOST_MOUNTS[@]}"; do umount -l "$id" 2>/dev/null; done
 	if [ -n "$report" ]; then
 		echo "LEAK CHECK FAILED:" >&2
 		echo "$report" >&2
