@@ -82,6 +82,7 @@ int
 cmd_create (sr_global_t *g, int argc, char **argv)
 {
   sr_create_opts_t o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup,
+                         .policy = g->policy,
                          .console_fd = -1 };
   sr_error_t err = { 0 };
   bool detach = false;

@@ -290,6 +290,14 @@ exec_child (int sync, int pidfd, int nsflags, const sr_config_t *c,
     goto fail;
   if (sr_process_apply_privileged (p, &err) < 0)
     goto fail;
+  /* As in the init: our own syscalls before a filter loaded early. */
+  if (sr_process_chdir (p->cwd, &err) < 0)
+    goto fail;
+  if (syscall (SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    {
+      sr_error_errno (&err, "mark fds close-on-exec");
+      goto fail;
+    }
   if (early)
     {
       int r = sr_seccomp_load (bpf, sflags);
@@ -299,15 +307,10 @@ exec_child (int sync, int pidfd, int nsflags, const sr_config_t *c,
           goto fail;
         }
     }
-  if (sr_process_apply_identity (p, &err) < 0 || sr_process_chdir (p->cwd, &err) < 0
+  if (sr_process_apply_identity (p, &err) < 0
       || sr_process_find_exec (p->args.v[0], (char *const *) p->env.v, exe,
                                sizeof exe, &err) < 0)
     goto fail;
-  if (syscall (SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    {
-      sr_error_errno (&err, "mark fds close-on-exec");
-      goto fail;
-    }
   if (bpf && !early)
     {
       int r = sr_seccomp_load (bpf, sflags);

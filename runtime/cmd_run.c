@@ -57,6 +57,7 @@ int
 cmd_run (sr_global_t *g, int argc, char **argv)
 {
   sr_create_opts_t o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup,
+                         .policy = g->policy,
                          .start_now = true, .console_fd = -1 };
   sr_error_t err = { 0 };
   bool detach = false;

@@ -30,6 +30,7 @@ int cmd_list (sr_global_t *g, int argc, char **argv);
 int cmd_exec (sr_global_t *g, int argc, char **argv);
 int cmd_features (sr_global_t *g, int argc, char **argv);
 int cmd_launch (sr_global_t *g, int argc, char **argv);
+int cmd_audit (sr_global_t *g, int argc, char **argv);
 /* cgroup-backed commands, runtime/cmd_cgroup.c */
 int cmd_ps (sr_global_t *g, int argc, char **argv);
 int cmd_pause (sr_global_t *g, int argc, char **argv);

@@ -9,6 +9,7 @@
 #endif
 
 #include "config.h"
+#include "log.h"
 
 #include <cap-ng.h>
 #include <ctype.h>
@@ -810,12 +811,12 @@ parse_cap_set (json_t *caps, const char *path, const char *key, uint64_t *set,
 
       if (read_str (json_array_get (arr, i), jp_idx (q, p, i), &name, err) < 0)
         return -1;
-      /* Unknown names are dropped: leaving a capability out can only
-       * reduce privilege, and newer clients name capabilities this
-       * kernel may not have. */
+      /* The spec wants a name that maps to nothing refused; a typo in a
+       * drop list must not pass unnoticed either. */
       cap = cap_from_name (name);
-      if (cap >= 0 && cap < 64)
-        *set |= UINT64_C (1) << cap;
+      if (cap < 0 || cap >= 64)
+        return sr_error (err, 0, "%s: unknown capability \"%s\"", q, name);
+      *set |= UINT64_C (1) << cap;
     }
   return 0;
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "policy.h"
 #include "process.h"
 #include "seccomp_bpf.h"
 #include "terminal.h"
@@ -170,22 +171,11 @@ init_setup (init_ctx_t *x, sr_error_t *err)
     return -1;
   if (!x->o->no_new_keyring && sr_process_new_keyring (x->o->id, err) < 0)
     return -1;
-  if (early_seccomp)
-    {
-      /* Without no_new_privs the filter needs CAP_SYS_ADMIN: load it
-       * before the capabilities go, as runc does. */
-      int r = sr_seccomp_load (x->bpf, x->seccomp_flags);
-      if (r < 0)
-        return sr_error (err, -r, "linux.seccomp: load the filter");
-    }
-  if (sr_process_apply_identity (p, err) < 0)
-    return -1;
+  /* Our own last syscalls (chdir, getcwd, close_range) come before a
+   * filter loaded early, so a profile that denies them, as the
+   * runtime-tools default does, still gets a container. */
   if (sr_process_chdir (p->cwd, err) < 0)
     return -1;
-  if (sr_process_find_exec (p->args.v[0], (char *const *) p->env.v, exe,
-                            sizeof exe, err) < 0)
-    return -1;
-
   /* Only stdio, --preserve-fds and LISTEN_FDS reach the workload. */
   nfds = 3 + x->o->preserve_fds;
   for (size_t i = 0; i < p->env.n; i++)
@@ -197,6 +187,19 @@ init_setup (init_ctx_t *x, sr_error_t *err)
       }
   if (syscall (SYS_close_range, nfds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return sr_error_errno (err, "mark fds close-on-exec");
+  if (early_seccomp)
+    {
+      /* Without no_new_privs the filter needs CAP_SYS_ADMIN: load it
+       * before the capabilities go, as runc does. */
+      int r = sr_seccomp_load (x->bpf, x->seccomp_flags);
+      if (r < 0)
+        return sr_error (err, -r, "linux.seccomp: load the filter");
+    }
+  if (sr_process_apply_identity (p, err) < 0)
+    return -1;
+  if (sr_process_find_exec (p->args.v[0], (char *const *) p->env.v, exe,
+                            sizeof exe, err) < 0)
+    return -1;
 
   /* Setup is done: from now on the init outlives the command that made it. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
@@ -388,9 +391,35 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   cfgpath = sr_path_join (bundle, "config.json");
   if (sr_read_file_at (AT_FDCWD, cfgpath, &text, &len, err) < 0)
     return -1;
-  c = sr_config_parse (text, len, err);
-  if (c == NULL)
-    return -1;
+  {
+    /* The security floor is applied to the JSON before anything reads it;
+     * the tightened config is what is saved, so exec sees it too. */
+    sr_policy_t *pol = NULL;
+    json_t *j = sr_json_parse (text, len, "config.json", err);
+    if (j == NULL)
+      return -1;
+    if (sr_policy_load (o->policy, &pol, err) < 0 || sr_policy_apply (pol, j, err) < 0)
+      {
+        json_decref (j);
+        sr_policy_free (pol);
+        return -1;
+      }
+    c = sr_config_from_json (j, err);
+    if (c && pol)
+      {
+        free (text);
+        text = json_dumps (c->json, JSON_COMPACT);
+        len = text ? strlen (text) : 0;
+      }
+    sr_policy_free (pol);
+    if (c == NULL)
+      return -1;
+    if (text == NULL)
+      {
+        sr_error (err, ENOMEM, "config.json");
+        goto out;
+      }
+  }
   if (!c->has_process)
     {
       sr_error (err, 0, "process: required to create a container");

@@ -23,6 +23,7 @@ typedef struct {
   bool no_new_keyring;
   bool start_now;             /* run: release the init as soon as it is ready */
   bool systemd_cgroup;
+  const char *policy;         /* --policy, or NULL for /etc/secrun/policy.json */
 } sr_create_opts_t;
 
 /* Sets up the container and leaves its init blocked just before execve

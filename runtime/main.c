@@ -25,6 +25,7 @@ static const struct { const char *name; sr_command_fn fn; const char *help; } co
   { "exec", cmd_exec, "run a new process inside a running container" },
   { "features", cmd_features, "print what this build supports (runtime-spec features)" },
   { "launch", cmd_launch, "run a rootfs or an image hardened, in one line" },
+  { "audit", cmd_audit, "grade a config, bundle or image against the hardening checklist" },
   { "ps", cmd_ps, "list the processes of a container" },
   { "pause", cmd_pause, "freeze every process of a container" },
   { "resume", cmd_resume, "thaw a paused container" },

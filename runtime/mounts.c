@@ -183,14 +183,18 @@ fs_configure (int fsfd, const char *data, const char *what, sr_error_t *err)
 
 /* A new, detached mount of fstype; returned fd is the mount's root. */
 static int
-new_fs_mount (const char *fstype, const char *data, uint64_t attrs,
-              const char *what, sr_error_t *err)
+new_fs_mount (const char *fstype, const char *source, const char *data,
+              uint64_t attrs, const char *what, sr_error_t *err)
 {
   _cleanup_close_ int fsfd = fsopen (fstype, FSOPEN_CLOEXEC);
   int mfd;
 
   if (fsfd < 0)
     return sr_error_errno (err, "%s: fsopen %s", what, fstype);
+  /* What /proc/self/mountinfo shows as the source, as mount(2) would. */
+  if (source && *source
+      && fsconfig (fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+    return sr_error_errno (err, "%s: source \"%s\"", what, source);
   if (fs_configure (fsfd, data, what, err) < 0)
     return -1;
   mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, (unsigned int) attrs);
@@ -426,7 +430,7 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
       uint64_t attrs = o.attr_set;
       if (v1_cgroups)
         attrs &= ~(uint64_t) MOUNT_ATTR_RDONLY;
-      mfd = new_fs_mount (type, o.data, attrs, what, err);
+      mfd = new_fs_mount (type, m->source, o.data, attrs, what, err);
       if (mfd < 0)
         goto out;
       if (v1_cgroups)
@@ -612,12 +616,15 @@ sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
       if (p < 0)
         return sr_error (err, 0, "linux.rootfsPropagation: unknown value \"%s\"",
                          c->linux_.rootfs_propagation);
-      prop = (unsigned long) p;
+      /* Only private is stricter than rslave here; shared or unbindable
+       * would break the rootfs bind and pivot_root, and are applied to
+       * the new / once we are in it (sr_mounts_finalize). */
+      if (((unsigned long) p & ~MS_REC) == MS_PRIVATE)
+        prop = MS_PRIVATE | MS_REC;
     }
   /* Nothing we mount may propagate back to the host. */
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
-    return sr_error_errno (err, "make / %s", c->linux_.rootfs_propagation
-                           ? c->linux_.rootfs_propagation : "rslave");
+    return sr_error_errno (err, "make / %s", prop & MS_PRIVATE ? "rprivate" : "rslave");
   if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return sr_error_errno (err, "bind the rootfs %s", rootfs);
   if (grab_host_null (err) < 0)
@@ -630,6 +637,14 @@ sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
       return -1;
   if (!binds_dev (c) && setup_dev (rootfd, c, err) < 0)
     return -1;
+  /* A missing cwd is made inside the rootfs, as runc does (docker -w). */
+  if (c->has_process && c->process.cwd)
+    {
+      int fd = sr_open_in_root (rootfd, c->process.cwd, true, false, err);
+      if (fd < 0)
+        return sr_error_prefix (err, "process.cwd");
+      close (fd);
+    }
   return 0;
 }
 
@@ -674,7 +689,7 @@ mask_path (const char *path, sr_error_t *err)
   if (S_ISLNK (st.st_mode))
     return 0; /* a symlink points elsewhere; masking it would mask its target */
   if (S_ISDIR (st.st_mode))
-    m = new_fs_mount ("tmpfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+    m = new_fs_mount ("tmpfs", "tmpfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
                       | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path, err);
   else
     m = open_tree (null_tree_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);

@@ -190,8 +190,10 @@ sr_ns_apply_uts_sysctl (const sr_config_t *c, sr_error_t *err)
 {
   const sr_linux_t *l = &c->linux_;
 
-  if ((c->hostname || c->domainname) && !own_ns (c, SR_NS_UTS))
-    return sr_error (err, 0, "hostname: setting it needs a new uts namespace");
+  /* A uts namespace joined by path is the container's to name (a pod's);
+   * without any, the name would be the host's. */
+  if ((c->hostname || c->domainname) && sr_config_namespace (c, SR_NS_UTS) == NULL)
+    return sr_error (err, 0, "hostname: setting it needs a uts namespace");
   if (c->hostname && sethostname (c->hostname, strlen (c->hostname)) < 0)
     return sr_error_errno (err, "hostname: \"%s\"", c->hostname);
   if (c->domainname && setdomainname (c->domainname, strlen (c->domainname)) < 0)

@@ -443,7 +443,7 @@ cap_number (const char *name)
   if (name == NULL || strncmp (name, "CAP_", 4) != 0)
     return -1;
   name += 4;
-  for (i = 0; name[i] && i < sizeof lower - 1; i++)
+  for (i = 0; i < sizeof lower - 1 && name[i]; i++)
     lower[i] = (char) tolower ((unsigned char) name[i]);
   if (name[i] || i == 0 || !isalpha ((unsigned char) lower[0]))
     return -1;
@@ -695,6 +695,16 @@ mount_read (json_t *m, mount_info_t *out)
   return true;
 }
 
+/* The host's /sys bound read-only on /sys: what a rootless container gets
+ * instead of a sysfs it may not mount (secrun spec --rootless), no more
+ * than a read-only sysfs shows. */
+static bool
+rootless_sys (const mount_info_t *mi)
+{
+  return mi->ro && strcmp (mi->source, "/sys") == 0
+         && strcmp (mi->destination, "/sys") == 0;
+}
+
 static bool
 has_mount_of_type (json_t *cfg, const char *dest, const char *type)
 {
@@ -868,7 +878,8 @@ check_host_paths (ctx_t *x)
       mount_info_t mi;
       bool dotdot;
 
-      if (!mount_read (m, &mi) || !mi.bind || mi.source == NULL)
+      if (!mount_read (m, &mi) || !mi.bind || mi.source == NULL
+          || rootless_sys (&mi))
         continue;
       snprintf (jp, sizeof jp, "mounts[%zu].source", i);
       _cleanup_free_ char *src = host_source (mi.source, &dotdot);
@@ -902,15 +913,16 @@ check_host_paths (ctx_t *x)
     }
 }
 
-/* Appends the paths of REQUIRED that neither list covers to STRBUF (for
- * the message) and, when ADD is given, to that JSON array. */
+/* Counts the paths of REQUIRED that neither list covers (a listed parent
+ * covers its children), naming them in B and, when ADD is given,
+ * appending them to that JSON array. */
 static size_t
 missing_paths (json_t *masked, json_t *ro, const char *const *required,
                strbuf_t *b, json_t *add)
 {
   size_t n = 0;
 
-  for (; *required; required++)
+  for (; required && *required; required++)
     {
       bool covered = false;
       json_t *lists[2] = { masked, ro }, *e;
@@ -929,72 +941,66 @@ missing_paths (json_t *masked, json_t *ro, const char *const *required,
       if (covered)
         continue;
       n++;
-      sb_item (b, *required);
+      if (b)
+        sb_item (b, *required);
       if (add)
         json_array_append_new (add, json_string (*required));
     }
   return n;
 }
 
+/* The paths of REQ1 and REQ2 must be in linux.KEY (or masked, or under a
+ * listed parent): tightening appends the missing ones, else they are a
+ * finding.  PRE and POST frame the list in the messages. */
 static void
-check_masks (ctx_t *x)
+require_paths (ctx_t *x, const char *key, const char *const *req1,
+               const char *const *req2, const char *pre, const char *post,
+               const char *state, const char *fix)
 {
-  json_t *lnx = jget (x->cfg, "linux");
+  json_t *lnx = jget (x->cfg, "linux"), *arr;
   json_t *masked = jget (lnx, "maskedPaths"), *ro = jget (lnx, "readonlyPaths");
-  bool proc = has_mount_of_type (x->cfg, "/proc", "proc");
-  bool sys = has_mount_of_type (x->cfg, "/sys", "sysfs");
-  const char *const *sets[2] = { proc ? required_masked_proc : NULL,
-                                 sys ? required_masked_sys : NULL };
+  char jp[64];
   strbuf_t b;
-  json_t *add;
+  size_t n;
 
   if ((masked && !json_is_array (masked)) || (ro && !json_is_array (ro)))
     return; /* the parser refuses it */
-
-  /* maskedPaths */
-  add = NULL;
-  if (x->tighten && (lnx = jensure_obj (x->cfg, "linux")) != NULL)
-    {
-      add = jget (lnx, "maskedPaths");
-      if (add == NULL && json_object_set_new (lnx, "maskedPaths", add = json_array ()) < 0)
-        add = NULL;
-      masked = add;
-    }
   sb_open (&b);
-  size_t n = 0;
-  for (int s = 0; s < 2; s++)
-    if (sets[s])
-      n += missing_paths (masked, ro, sets[s], &b, add);
+  n = missing_paths (masked, ro, req1, &b, NULL) + missing_paths (masked, ro, req2, &b, NULL);
   _cleanup_free_ char *list = sb_close (&b);
-  if (n && add)
-    tightened (x, "linux.maskedPaths", "masked %s", list ? list : "the default paths");
-  else if (n)
-    finding (x, "medium", "linux.maskedPaths",
-             "keep the runtime's default maskedPaths (no procMount: Unmasked, no "
-             "--security-opt systempaths=unconfined)",
-             "leaves %s unmasked", list ? list : "kernel files");
-
-  /* readonlyPaths */
-  if (!proc)
+  if (n == 0)
     return;
-  add = NULL;
+  snprintf (jp, sizeof jp, "linux.%s", key);
   if (x->tighten && (lnx = jensure_obj (x->cfg, "linux")) != NULL)
     {
-      add = jget (lnx, "readonlyPaths");
-      if (add == NULL && json_object_set_new (lnx, "readonlyPaths", add = json_array ()) < 0)
-        add = NULL;
-      ro = add;
+      arr = jget (lnx, key);
+      if (arr == NULL && json_object_set_new (lnx, key, arr = json_array ()) < 0)
+        arr = NULL;
+      if (json_is_array (arr))
+        {
+          missing_paths (masked, ro, req1, NULL, arr);
+          missing_paths (masked, ro, req2, NULL, arr);
+          tightened (x, jp, "%s %s%s", pre, list ? list : "the default paths", post);
+          return;
+        }
     }
-  sb_open (&b);
-  n = missing_paths (masked, ro, required_readonly_proc, &b, add);
-  _cleanup_free_ char *list2 = sb_close (&b);
-  if (n && add)
-    tightened (x, "linux.readonlyPaths", "made %s read-only",
-               list2 ? list2 : "the default paths");
-  else if (n)
-    finding (x, "medium", "linux.readonlyPaths",
-             "keep the runtime's default readonlyPaths", "leaves %s writable",
-             list2 ? list2 : "kernel settings");
+  finding (x, "medium", jp, fix, "leaves %s %s", list ? list : "kernel files", state);
+}
+
+static void
+check_masks (ctx_t *x)
+{
+  bool proc = has_mount_of_type (x->cfg, "/proc", "proc");
+  bool sys = has_mount_of_type (x->cfg, "/sys", "sysfs");
+
+  require_paths (x, "maskedPaths", proc ? required_masked_proc : NULL,
+                 sys ? required_masked_sys : NULL, "masked", "", "unmasked",
+                 "keep the runtime's default maskedPaths (no procMount: Unmasked, "
+                 "no --security-opt systempaths=unconfined)");
+  if (proc)
+    require_paths (x, "readonlyPaths", required_readonly_proc, NULL, "made",
+                   " read-only", "writable",
+                   "keep the runtime's default readonlyPaths");
 }
 
 static void
@@ -1010,7 +1016,8 @@ check_sensitive_mounts (ctx_t *x)
       const char *sev = NULL, *why = NULL;
       bool dotdot;
 
-      if (!mount_read (m, &mi) || !mi.bind || mi.source == NULL)
+      if (!mount_read (m, &mi) || !mi.bind || mi.source == NULL
+          || rootless_sys (&mi))
         continue;
       _cleanup_free_ char *src = host_source (mi.source, &dotdot);
       if (src == NULL)
@@ -1111,6 +1118,8 @@ check_devices (ctx_t *x)
       if (type == NULL || !jint (jget (d, "major"), &major)
           || !jint (jget (d, "minor"), &minor))
         continue;
+      if (type[0] == 'p')
+        continue; /* a FIFO opens no device */
       if (type[0] == 'c' || type[0] == 'u')
         type = "c";
       if (dev_allowed (x, type[0], major, minor))

@@ -174,7 +174,7 @@ help_of() {
 	set_args true
 	create_ctr
 	[ -d "$ROOT/$ID" ] || fail "no state dir $ROOT/$ID"
-	[ "$(SRT_TAG_OVERRIDE=x sr list -q)" = "$ID" ]
+	[ "$(sr list -q)" = "$ID" ]
 	run "$SECRUN" --root "$BATS_TEST_TMPDIR/other-root" list -q
 	assert_status 0
 	[ -z "$output" ]

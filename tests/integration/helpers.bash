@@ -108,7 +108,7 @@ track() {
 # variable marks the runtime's own processes (and anything they fork) so a
 # leftover can be found by its environment.
 sr() {
-	SRT_TAG=${SRT_TAG_OVERRIDE:-$ID} timeout -k 5 "$SR_TIMEOUT" "$SECRUN" --root "$ROOT" "$@"
+	SRT_TAG=$ID timeout -k 5 "$SR_TIMEOUT" "$SECRUN" --root "$ROOT" "$@"
 }
 
 # cfg FILTER [jq args...]: edit $BUNDLE/config.json (or $CFG_BUNDLE's).
@@ -275,7 +275,7 @@ rm_cgroup() {
 	local d=$1 sub p
 	while read -r sub; do
 		if [ -f "$sub/cgroup.procs" ]; then
-			for p in $(cat "$sub/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+			while read -r p; do kill -9 "$p" 2>/dev/null; done <"$sub/cgroup.procs"
 		fi
 	done < <(find "$d" -depth -type d 2>/dev/null)
 	sleep 0.1

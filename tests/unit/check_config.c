@@ -521,7 +521,6 @@ START_TEST (test_fixture_full)
   ck_assert_uint_eq (p->console_width.v, 80);
   ck_assert_uint_eq (p->user.additional_gids[1], UINT32_MAX);
   ck_assert_str_eq (p->user.username, "ignored");
-  /* unknown "CAP_NOT_A_CAP", bare "CAP_" and misspelt "cap_chown" dropped */
   ck_assert_uint_eq (p->caps.bounding, CAP_BIT (21));
   ck_assert_uint_eq (p->caps.ambient, CAP_BIT (5));
   ck_assert_uint_eq (p->caps.effective, 0);
@@ -963,6 +962,12 @@ static const bad_case_t bad_cases[] = {
     "linux.rootfsPropagation: unknown propagation \"sideways\"" },
 
   /* names mapped to constants */
+  { HEAD "\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"cwd\":\"/\","
+         "\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_TEST\"]}}}",
+    "process.capabilities.bounding[1]: unknown capability \"CAP_TEST\"" },
+  { HEAD "\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"cwd\":\"/\","
+         "\"capabilities\":{\"effective\":[\"cap_chown\"]}}}",
+    "process.capabilities.effective[0]: unknown capability \"cap_chown\"" },
   { HEAD "\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],\"cwd\":\"/\","
          "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1,\"hard\":1},"
          "{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":1}]}}",

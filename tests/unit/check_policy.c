@@ -23,6 +23,7 @@
  * config.h in the build root before runtime/. */
 #include "../../runtime/config.h"
 #include "../../runtime/policy.h"
+#include "../../runtime/spec.h"
 
 #ifndef SAMPLEDIR
 # error "SAMPLEDIR must name the directory of client samples"
@@ -447,6 +448,26 @@ START_TEST (test_hardened_default)
   expect_no_finding (c, NULL);
   json_decref (c);
   json_decref (h);
+}
+END_TEST
+
+/* `secrun spec`: runc's defaults, which the checklist grades; the
+ * rootless variant's read-only bind of /sys is not a host-path finding. */
+START_TEST (test_spec_defaults)
+{
+  json_t *c = sr_spec_default (false);
+
+  expect_finding (c, "non-root", "process.user.uid", "high", false);
+  expect_finding (c, "seccomp", "linux.seccomp", "high", false);
+  expect_no_finding (c, "privileged");
+  expect_no_finding (c, "sensitive-mounts");
+  expect_no_finding (c, "no-new-privileges");
+  expect_no_finding (c, "read-only-rootfs");
+  json_decref (c);
+  c = sr_spec_default (true);
+  expect_no_finding (c, "host-paths");
+  expect_no_finding (c, "sensitive-mounts");
+  json_decref (c);
 }
 END_TEST
 
@@ -1315,6 +1336,7 @@ policy_suite (void)
   tcase_add_test (tc, test_clean_has_no_findings);
   tcase_add_test (tc, test_hardened_default);
   tcase_add_test (tc, test_findings_sorted_and_complete);
+  tcase_add_test (tc, test_spec_defaults);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("rules");
