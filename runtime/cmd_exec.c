@@ -23,6 +23,7 @@
 #include "container.h"
 #include "log.h"
 #include "process.h"
+#include "sealed_exe.h"
 #include "seccomp_bpf.h"
 #include "terminal.h"
 #include "utils.h"
@@ -356,6 +357,9 @@ cmd_exec (sr_global_t *g, int argc, char **argv)
       free (a.caps);
       return r > 0 ? 0 : 1;
     }
+  /* The new process is visible in the container before it execs. */
+  if (sr_reexec_sealed (&err) < 0)
+    goto out_err;
   if (sr_container_load (g->root, a.id, &d, &st, &err) < 0)
     goto out_err;
   sr_status_t s = sr_state_status (&d, &st);

@@ -27,6 +27,7 @@
 #include "namespaces.h"
 #include "policy.h"
 #include "process.h"
+#include "sealed_exe.h"
 #include "seccomp_bpf.h"
 #include "terminal.h"
 #include "utils.h"
@@ -433,6 +434,13 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       sr_error (err, 0, "linux.namespaces: a mount namespace is required");
       goto out;
     }
+  {
+    /* An init that shares its pid namespace is visible before it execs:
+     * run it from a sealed copy of ourselves (sealed_exe.c). */
+    const sr_namespace_t *pidns = sr_config_namespace (c, SR_NS_PID);
+    if ((pidns == NULL || pidns->path != NULL) && sr_reexec_sealed (err) < 0)
+      goto out;
+  }
   if (c->process.terminal && o->console_socket == NULL && o->console_fd < 0)
     {
       sr_error (err, 0, "process.terminal is true: --console-socket is required "

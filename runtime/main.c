@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "sealed_exe.h"
 #include "state.h"
 
 static const struct { const char *name; sr_command_fn fn; const char *help; } commands[] = {
@@ -87,6 +88,7 @@ main (int argc, char **argv)
   sr_global_t g = { .root = SR_DEFAULT_ROOT, .log_format = SR_LOG_TEXT };
   int c;
 
+  sr_sealed_exe_init (argv);
   /* A hook or client that closes its end of a pipe must not kill us. */
   signal (SIGPIPE, SIG_IGN);
   opterr = 1;
