@@ -43,6 +43,6 @@ void sr_image_release (sr_image_t *img);
 /* Removes NAME under DIRFD and everything below it without following a
  * symbolic link; a missing NAME is not an error. Used for whiteouts and
  * for throwing away launch bundles. */
-int sr_rm_rf_at (int dirfd, const char *name, sr_error_t *err);
+/* sr_rm_rf_at is in utils.h */
 
 #endif

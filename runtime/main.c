@@ -2,7 +2,10 @@
  * flags and hands the rest to one command. */
 #include "build-config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <unistd.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +16,37 @@
 #include "log.h"
 #include "sealed_exe.h"
 #include "state.h"
+
+#ifndef SR_WITH_IMAGES
+/* launch and audit need libarchive, which the runtime binary does not link
+ * (it would slow every start): they run in secrun-launch, found beside
+ * this binary (a build tree) or in pkglibexecdir. */
+static int
+cmd_images (sr_global_t *g, int argc, char **argv)
+{
+  char self[PATH_MAX], path[PATH_MAX + 32];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof self - 1);
+  (void) g;
+  (void) argc;
+  (void) argv;
+  if (n > 0)
+    {
+      self[n] = '\0';
+      char *slash = strrchr (self, '/');
+      if (slash)
+        {
+          *slash = '\0';
+          snprintf (path, sizeof path, "%s/secrun-launch", self);
+          if (access (path, X_OK) == 0)
+            execv (path, sr_saved_argv ());
+        }
+    }
+  snprintf (path, sizeof path, "%s/secrun-launch", PKGLIBEXECDIR);
+  execv (path, sr_saved_argv ());
+  sr_log_error ("%s: cannot run %s: %s", argv[0], path, strerror (errno));
+  return 1;
+}
+#endif
 
 static const struct { const char *name; sr_command_fn fn; const char *help; } commands[] = {
   { "spec", cmd_spec, "write a default config.json" },
@@ -25,14 +59,20 @@ static const struct { const char *name; sr_command_fn fn; const char *help; } co
   { "list", cmd_list, "list containers" },
   { "exec", cmd_exec, "run a new process inside a running container" },
   { "features", cmd_features, "print what this build supports (runtime-spec features)" },
+#ifdef SR_WITH_IMAGES
   { "launch", cmd_launch, "run a rootfs or an image hardened, in one line" },
   { "audit", cmd_audit, "grade a config, bundle or image against the hardening checklist" },
+#else
+  { "launch", cmd_images, "run a rootfs or an image hardened, in one line" },
+  { "audit", cmd_images, "grade a config, bundle or image against the hardening checklist" },
+#endif
   { "ps", cmd_ps, "list the processes of a container" },
   { "pause", cmd_pause, "freeze every process of a container" },
   { "resume", cmd_resume, "thaw a paused container" },
   { "update", cmd_update, "change the resource limits of a container" },
   { "events", cmd_events, "print resource statistics and OOM events" },
 };
+
 
 static void
 usage (FILE *f)

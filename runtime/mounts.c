@@ -24,12 +24,6 @@
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
-/* A detached clone of the host's /dev/null, verified to be the 1:3 char
- * device, taken before pivot_root: masking uses it, so a container that
- * swaps its own /dev/null for a symlink cannot redirect the mask (the
- * CVE-2025-31133 class). */
-static int null_tree_fd = -1;
-
 static int
 sys_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 {
@@ -586,23 +580,6 @@ binds_dev (const sr_config_t *c)
   return false;
 }
 
-static int
-grab_host_null (sr_error_t *err)
-{
-  struct stat st;
-  int fd = open_tree (AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
-                      | AT_SYMLINK_NOFOLLOW);
-  if (fd < 0)
-    return sr_error_errno (err, "open_tree /dev/null");
-  if (fstat (fd, &st) < 0 || !S_ISCHR (st.st_mode) || st.st_rdev != makedev (1, 3))
-    {
-      close (fd);
-      return sr_error (err, 0, "/dev/null of the host is not the null device");
-    }
-  null_tree_fd = fd;
-  return 0;
-}
-
 int
 sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
                           sr_error_t *err)
@@ -627,8 +604,6 @@ sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
     return sr_error_errno (err, "make / %s", prop & MS_PRIVATE ? "rprivate" : "rslave");
   if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
     return sr_error_errno (err, "bind the rootfs %s", rootfs);
-  if (grab_host_null (err) < 0)
-    return -1;
   rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return sr_error_errno (err, "open rootfs %s", rootfs);
@@ -692,7 +667,17 @@ mask_path (const char *path, sr_error_t *err)
     m = new_fs_mount ("tmpfs", "tmpfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
                       | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path, err);
   else
-    m = open_tree (null_tree_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    {
+      /* The mask is a clone of the null device itself, taken through an fd
+       * whose inode we checked: a /dev/null swapped for a symlink or
+       * another node cannot redirect it (the CVE-2025-31133 class). */
+      struct stat ns;
+      _cleanup_close_ int nfd = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      if (nfd < 0 || fstat (nfd, &ns) < 0 || !S_ISCHR (ns.st_mode)
+          || ns.st_rdev != makedev (1, 3))
+        return sr_error (err, 0, "maskedPaths: %s: /dev/null is not the null device", path);
+      m = open_tree (nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    }
   if (m < 0)
     return err->msg ? -1 : sr_error_errno (err, "maskedPaths: %s", path);
   if (move_mount (m, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -730,11 +715,6 @@ sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
     ret = readonly_path (l->readonly_paths.v[i], err);
   for (size_t i = 0; ret == 0 && i < l->masked_paths.n; i++)
     ret = mask_path (l->masked_paths.v[i], err);
-  if (null_tree_fd >= 0)
-    {
-      close (null_tree_fd);
-      null_tree_fd = -1;
-    }
   if (ret < 0)
     return -1;
   if (c->root_readonly)

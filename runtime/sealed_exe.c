@@ -33,6 +33,12 @@ sr_sealed_exe_init (char **argv)
   saved_argv = argv;
 }
 
+char **
+sr_saved_argv (void)
+{
+  return saved_argv;
+}
+
 bool
 sr_running_sealed (void)
 {

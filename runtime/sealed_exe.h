@@ -7,6 +7,8 @@
 
 /* main() hands over its argv for a later re-exec. */
 void sr_sealed_exe_init (char **argv);
+/* The argv main() received. */
+char **sr_saved_argv (void);
 /* Whether /proc/self/exe is a fully sealed memfd. */
 bool sr_running_sealed (void);
 /* Re-executes this command from a sealed memfd copy of the binary; returns

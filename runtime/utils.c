@@ -1,5 +1,6 @@
 #include "utils.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -286,3 +287,39 @@ sr_reset_signals (void)
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
 }
+
+/* Removes name (a file or a whole tree) below dirfd without following
+ * symlinks out of it. */
+int
+sr_rm_rf_at (int dirfd, const char *name, sr_error_t *err)
+{
+  if (unlinkat (dirfd, name, 0) == 0 || errno == ENOENT)
+    return 0;
+  if (errno != EISDIR && errno != EPERM)
+    return sr_error_errno (err, "remove %s", name);
+
+  int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : sr_error_errno (err, "open %s", name);
+  DIR *d = fdopendir (fd);
+  if (d == NULL)
+    {
+      close (fd);
+      return sr_error_errno (err, "read %s", name);
+    }
+  struct dirent *de;
+  int ret = 0;
+  while (ret == 0 && (errno = 0, de = readdir (d)) != NULL)
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      ret = sr_rm_rf_at (fd, de->d_name, err);
+    }
+  closedir (d);
+  if (ret < 0)
+    return sr_error_prefix (err, "%s", name);
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return sr_error_errno (err, "remove %s", name);
+  return 0;
+}
+

@@ -43,6 +43,9 @@ int sr_mkdir_p (const char *path, mode_t mode, sr_error_t *err);
  * possible, so it works after pivot_root without /proc. */
 int sr_close_fds_from (int from, const int *keep, size_t nkeep);
 
+/* rm -rf of name below dirfd; symlinks are removed, never followed. */
+int sr_rm_rf_at (int dirfd, const char *name, sr_error_t *err);
+
 /* Default dispositions and an empty mask, before execve of the workload. */
 void sr_reset_signals (void);
 
