@@ -562,8 +562,12 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
         }
       if (t == SYNC_HOOKS)
         {
+          /* prestart (deprecated) has always seen a created container, as
+           * crun shows it and runtime-tools checks; createRuntime runs while
+           * the container is still being created. */
+          _cleanup_free_ char *pre = state_json_str (&st, SR_STATUS_CREATED);
           _cleanup_free_ char *s = state_json_str (&st, SR_STATUS_CREATING);
-          if (sr_hooks_run (&c->hooks.prestart, "prestart", s, err) < 0
+          if (sr_hooks_run (&c->hooks.prestart, "prestart", pre, err) < 0
               || sr_hooks_run (&c->hooks.create_runtime, "createRuntime", s, err) < 0)
             goto fail;
           sync_send (sv[0], SYNC_HOOKS_DONE, NULL, 0);

@@ -61,9 +61,11 @@ createRuntime
 createContainer" ] || fail "after create: $(cat "$HOOKDIR/order")"
 	local h
 	for h in prestart createRuntime createContainer; do
-		# (createContainer runs in the container's pid namespace: pid 1 is fine)
+		# (createContainer runs in the container's pid namespace: pid 1 is fine;
+		#  prestart sees "created" under secrun and crun, "creating" under runc)
 		jq -e --arg id "$ID" --arg b "$BUNDLE" --argjson pid "$pid" --arg h "$h" \
-			'.id == $id and .status == "creating" and .bundle == $b
+			'.id == $id and .bundle == $b
+			 and (.status == "creating" or ($h == "prestart" and .status == "created"))
 			 and (.pid == $pid or (.pid == 1 and $h == "createContainer"))
 			 and (.ociVersion | type == "string")' "$HOOKDIR/$h.state" ||
 			fail "$h state: $(cat "$HOOKDIR/$h.state")"
