@@ -584,8 +584,9 @@ cmd_events (sr_global_t *g, int argc, char **argv)
       unsigned long long o = 0;
       uint64_t t;
 
-      if (!sr_proc_alive (pid, start))
-        break;
+      /* Liveness first, the OOM count after: an init the OOM killer took
+       * must still get its event (the cgroup outlives it until delete). */
+      bool alive = sr_proc_alive (pid, start);
       if (sr_cgroup_oom_count (c.cg, &o, &err) == 0)
         {
           oom_now = o;
@@ -595,6 +596,8 @@ cmd_events (sr_global_t *g, int argc, char **argv)
         }
       else
         sr_error_clear (&err);
+      if (!alive)
+        break;
       t = now_ms ();
       if (r == 0 && t >= next)
         {
