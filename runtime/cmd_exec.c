@@ -510,25 +510,7 @@ cmd_exec (sr_global_t *g, int argc, char **argv)
       else
         sr_log_error_t (&err);
     }
-  {
-    int status = 0;
-    sigset_t all, old;
-    sigfillset (&all);
-    sigprocmask (SIG_BLOCK, &all, &old);
-    for (;;)
-      {
-        pid_t w = waitpid (pid, &status, WNOHANG);
-        if (w == pid || (w < 0 && errno == ECHILD))
-          break;
-        siginfo_t si;
-        int sig = sigwaitinfo (&all, &si);
-        if (sig > 0 && sig != SIGCHLD)
-          kill (pid, sig);
-      }
-    sigprocmask (SIG_SETMASK, &old, NULL);
-    ret = WIFEXITED (status) ? WEXITSTATUS (status)
-          : WIFSIGNALED (status) ? 128 + WTERMSIG (status) : 1;
-  }
+  ret = sr_forward_until_exit (pid, 0);
   goto out;
 
 kill_err:

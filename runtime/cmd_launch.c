@@ -374,45 +374,6 @@ read_bundle (const char *dir, char **rootfs, json_t **image_config, sr_error_t *
 }
 
 static int
-exit_code (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 1;
-}
-
-/* As in cmd_run.c, plus: SIGTERM (how a supervisor asks us to stop)
- * becomes the image's StopSignal, as `docker stop` would send it. */
-static int
-forward_until_exit (pid_t pid, int stop_signal)
-{
-  sigset_t all, old;
-  int status = 0;
-
-  sigfillset (&all);
-  sigdelset (&all, SIGSEGV);
-  sigdelset (&all, SIGBUS);
-  sigdelset (&all, SIGILL);
-  sigdelset (&all, SIGFPE);
-  sigprocmask (SIG_BLOCK, &all, &old);
-  for (;;)
-    {
-      pid_t r = waitpid (pid, &status, WNOHANG);
-      if (r == pid || (r < 0 && errno == ECHILD))
-        break;
-      siginfo_t si;
-      int sig = sigwaitinfo (&all, &si);
-      if (sig < 0 || sig == SIGCHLD)
-        continue;
-      kill (pid, sig == SIGTERM && stop_signal > 0 ? stop_signal : sig);
-    }
-  sigprocmask (SIG_SETMASK, &old, NULL);
-  return status;
-}
-
-static int
 parse_security_opt (sr_launch_opts_t *lo, const char *s, sr_error_t *err)
 {
   /* Docker takes both "=" and the older ":" */
@@ -745,8 +706,9 @@ cmd_launch (sr_global_t *g, int argc, char **argv)
       else
         sr_log_error_t (&err);
     }
-  int status = forward_until_exit (pid, stop_sig_name ? sr_signal_parse (stop_sig_name) : -1);
-  ret = exit_code (status);
+  /* SIGTERM (how a supervisor asks us to stop) becomes the image's
+   * StopSignal, as `docker stop` would send it. */
+  ret = sr_forward_until_exit (pid, stop_sig_name ? sr_signal_parse (stop_sig_name) : -1);
 
 out:
   if (sv[0] >= 0)

@@ -14,45 +14,6 @@
 int sr_parse_create_opts (int argc, char **argv, bool run, sr_create_opts_t *o,
                           bool *detach);
 
-/* Forwards every catchable signal to the init until it exits; returns its
- * wait status. */
-static int
-forward_until_exit (pid_t pid)
-{
-  sigset_t all, old;
-  int status = 0;
-
-  sigfillset (&all);
-  sigdelset (&all, SIGSEGV);
-  sigdelset (&all, SIGBUS);
-  sigdelset (&all, SIGILL);
-  sigdelset (&all, SIGFPE);
-  sigprocmask (SIG_BLOCK, &all, &old);
-  for (;;)
-    {
-      pid_t r = waitpid (pid, &status, WNOHANG);
-      if (r == pid || (r < 0 && errno == ECHILD))
-        break;
-      siginfo_t si;
-      int sig = sigwaitinfo (&all, &si);
-      if (sig < 0 || sig == SIGCHLD)
-        continue;
-      kill (pid, sig);
-    }
-  sigprocmask (SIG_SETMASK, &old, NULL);
-  return status;
-}
-
-static int
-exit_code (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 1;
-}
-
 int
 cmd_run (sr_global_t *g, int argc, char **argv)
 {
@@ -110,7 +71,7 @@ cmd_run (sr_global_t *g, int argc, char **argv)
       }
     close (sv[0]);
   }
-  status = forward_until_exit (pid);
+  status = sr_forward_until_exit (pid, 0);
 
   sr_container_dir_t d;
   sr_state_t st;
@@ -122,5 +83,5 @@ cmd_run (sr_global_t *g, int argc, char **argv)
     }
   else
     sr_log_error_t (&err);
-  return exit_code (status);
+  return status;
 }

@@ -727,3 +727,35 @@ sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
   sr_config_free (c);
   return sr_container_dir_remove (d, err);
 }
+
+int
+sr_forward_until_exit (pid_t pid, int term_as)
+{
+  sigset_t all, old;
+  int status = 0;
+
+  /* Signals a crash of our own must still kill us, not be forwarded. */
+  sigfillset (&all);
+  sigdelset (&all, SIGSEGV);
+  sigdelset (&all, SIGBUS);
+  sigdelset (&all, SIGILL);
+  sigdelset (&all, SIGFPE);
+  sigprocmask (SIG_BLOCK, &all, &old);
+  for (;;)
+    {
+      pid_t r = waitpid (pid, &status, WNOHANG);
+      if (r == pid || (r < 0 && errno == ECHILD))
+        break;
+      siginfo_t si;
+      int sig = sigwaitinfo (&all, &si);
+      if (sig < 0 || sig == SIGCHLD)
+        continue;
+      kill (pid, sig == SIGTERM && term_as > 0 ? term_as : sig);
+    }
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 1;
+}

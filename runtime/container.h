@@ -41,4 +41,9 @@ int sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err
 /* Waits (with pidfd, so it works for non-children) until pid exits. */
 int sr_wait_pid_gone (pid_t pid, uint64_t start, int timeout_ms);
 
+/* In the foreground: forwards every catchable signal to pid (SIGTERM as
+ * term_as when > 0, an image's StopSignal) until it exits; returns the
+ * exit code a shell would show (128+N for signal N). */
+int sr_forward_until_exit (pid_t pid, int term_as);
+
 #endif
