@@ -1695,3 +1695,25 @@ sr_cgroup_parse_duration (const char *s, uint64_t *ms)
   *ms = (uint64_t) total;
   return 0;
 }
+
+int
+sr_cg_check_hugepage_sizes (const sr_resources_t *r, sr_error_t *err)
+{
+  if (r->n_hugepage_limits)
+    {
+      _cleanup_strv_ char **sizes = NULL;
+      if (sr_cg_hugepage_sizes (&sizes, err) < 0)
+        return -1;
+      for (size_t k = 0; k < r->n_hugepage_limits; k++)
+        {
+          bool ok = false;
+          for (char **s = sizes; *s; s++)
+            ok = ok || strcmp (*s, r->hugepage_limits[k].page_size) == 0;
+          if (!ok)
+            return sr_error (err, 0, FIELD "hugepageLimits[%zu].pageSize: %s pages "
+                             "are not supported on this host", k,
+                             r->hugepage_limits[k].page_size);
+        }
+    }
+  return 0;
+}

@@ -190,6 +190,8 @@ void sr_cg_sleep_ms (int ms);
 
 /* Hugepage sizes of this host as the cgroup files name them ("2MB"). */
 int sr_cg_hugepage_sizes (char ***sizes, sr_error_t *err);
+/* Every linux.resources.hugepageLimits[].pageSize is one this host has. */
+int sr_cg_check_hugepage_sizes (const sr_resources_t *r, sr_error_t *err);
 
 /* A path read back from the state: absolute, normalised, no "..". */
 int sr_cg_check_abs_path (const char *what, const char *p, sr_error_t *err);

@@ -208,23 +208,7 @@ v1_check (sr_cgroup_t *cg, const sr_resources_t *r, const sr_cg_needs_t *needs,
         return sr_error (err, 0, FIELD "%s: the %s controller is not available on "
                          "this host", f, v1_ctrl[k].name);
       }
-  if (r->n_hugepage_limits)
-    {
-      _cleanup_strv_ char **sizes = NULL;
-      if (sr_cg_hugepage_sizes (&sizes, err) < 0)
-        return -1;
-      for (size_t k = 0; k < r->n_hugepage_limits; k++)
-        {
-          bool ok = false;
-          for (char **s = sizes; *s; s++)
-            ok = ok || strcmp (*s, r->hugepage_limits[k].page_size) == 0;
-          if (!ok)
-            return sr_error (err, 0, FIELD "hugepageLimits[%zu].pageSize: %s pages "
-                             "are not supported on this host", k,
-                             r->hugepage_limits[k].page_size);
-        }
-    }
-  return 0;
+  return sr_cg_check_hugepage_sizes (r, err);
 }
 
 static int
