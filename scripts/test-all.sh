@@ -167,6 +167,14 @@ for t in tests/clients/*.sh; do
 	say "$name: $((SECONDS - T0)) s"
 done
 
+# ---- cleanup ----------------------------------------------------------------
+# The tests' containers share the parent cgroup /secrun-test; each test removes
+# its own leaf, and the shared level is the run's to remove (only if empty:
+# rmdir never touches a populated cgroup).
+for d in /sys/fs/cgroup/secrun-test /sys/fs/cgroup/*/secrun-test; do
+	[ -d "$d" ] && rmdir "$d" 2>/dev/null
+done
+
 # ---- summary ----------------------------------------------------------------
 echo
 if [ ${#FAILURES[@]} -gt 0 ]; then
