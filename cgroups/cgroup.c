@@ -1717,3 +1717,42 @@ sr_cg_check_hugepage_sizes (const sr_resources_t *r, sr_error_t *err)
     }
   return 0;
 }
+
+/* ---- stats helpers shared by the backends -------------------------------- */
+
+/* jansson integers are signed: UINT64_MAX ("max") travels as a sentinel
+ * that sr_cgroup_json_dumps turns back into 18446744073709551615. */
+json_t *
+sr_cg_ju64 (uint64_t v)
+{
+  return json_integer (v > INT64_MAX ? SR_CG_U64_MAX_SENTINEL : (json_int_t) v);
+}
+
+void
+sr_cg_set_nz (json_t *o, const char *k, uint64_t v)
+{
+  if (v)
+    json_object_set_new (o, k, sr_cg_ju64 (v));
+}
+
+uint64_t
+sr_cg_rd (int fd, const char *file)
+{
+  uint64_t v = 0;
+  sr_error_t e = { 0 };
+  if (fd < 0 || sr_cg_read_u64_at (fd, file, &v, &e) < 0)
+    v = 0;
+  sr_error_clear (&e);
+  return v;
+}
+
+uint64_t
+sr_cg_rdkey (int fd, const char *file, const char *key)
+{
+  uint64_t v = 0;
+  sr_error_t e = { 0 };
+  if (fd < 0 || sr_cg_read_key_at (fd, file, key, &v, &e) < 0)
+    v = 0;
+  sr_error_clear (&e);
+  return v;
+}

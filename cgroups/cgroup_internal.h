@@ -190,6 +190,13 @@ void sr_cg_sleep_ms (int ms);
 
 /* Hugepage sizes of this host as the cgroup files name them ("2MB"). */
 int sr_cg_hugepage_sizes (char ***sizes, sr_error_t *err);
+/* Stats: a u64 as JSON ("max" as runc's sentinel), set when non-zero, and
+ * files read as 0 when missing (a controller the host lacks). */
+json_t *sr_cg_ju64 (uint64_t v);
+void sr_cg_set_nz (json_t *o, const char *k, uint64_t v);
+uint64_t sr_cg_rd (int fd, const char *file);
+uint64_t sr_cg_rdkey (int fd, const char *file, const char *key);
+
 /* Every linux.resources.hugepageLimits[].pageSize is one this host has. */
 int sr_cg_check_hugepage_sizes (const sr_resources_t *r, sr_error_t *err);
 

@@ -830,40 +830,6 @@ v1_destroy (sr_cgroup_t *cg, sr_error_t *err)
 
 /* ---- stats ------------------------------------------------------------------ */
 
-static json_t *
-u64 (uint64_t v)
-{
-  return json_integer (v > INT64_MAX ? SR_CG_U64_MAX_SENTINEL : (json_int_t) v);
-}
-
-static void
-set_nz (json_t *o, const char *k, uint64_t v)
-{
-  if (v)
-    json_object_set_new (o, k, u64 (v));
-}
-
-static uint64_t
-rd (int fd, const char *file)
-{
-  uint64_t v = 0;
-  sr_error_t e = { 0 };
-  if (fd < 0 || sr_cg_read_u64_at (fd, file, &v, &e) < 0)
-    v = 0;
-  sr_error_clear (&e);
-  return v;
-}
-
-static uint64_t
-rdkey (int fd, const char *file, const char *key)
-{
-  uint64_t v = 0;
-  sr_error_t e = { 0 };
-  if (fd < 0 || sr_cg_read_key_at (fd, file, key, &v, &e) < 0)
-    v = 0;
-  sr_error_clear (&e);
-  return v;
-}
 
 static int
 opt_fd (sr_cgroup_t *cg, const char *controller)
@@ -893,7 +859,7 @@ u64_list (int fd, const char *file)
       unsigned long long v = strtoull (p, &end, 10);
       if (end == p)
         break;
-      json_array_append_new (a, u64 (v));
+      json_array_append_new (a, sr_cg_ju64 (v));
     }
   return a;
 }
@@ -907,7 +873,7 @@ stats_cpu (sr_cgroup_t *cg)
   long tck = sysconf (_SC_CLK_TCK);
   uint64_t ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t) tck : 10000000ull;
 
-  set_nz (usage, "total", rd (acct, "cpuacct.usage"));
+  sr_cg_set_nz (usage, "total", sr_cg_rd (acct, "cpuacct.usage"));
   if ((percpu = u64_list (acct, "cpuacct.usage_percpu")))
     json_object_set_new (usage, "percpu", percpu);
   if ((percpu = u64_list (acct, "cpuacct.usage_percpu_sys")))
@@ -915,11 +881,11 @@ stats_cpu (sr_cgroup_t *cg)
   if ((percpu = u64_list (acct, "cpuacct.usage_percpu_user")))
     json_object_set_new (usage, "percpu_user", percpu);
   json_object_set_new (usage, "kernel",
-                       u64 (rdkey (acct, "cpuacct.stat", "system") * ns_per_tick));
-  json_object_set_new (usage, "user", u64 (rdkey (acct, "cpuacct.stat", "user") * ns_per_tick));
-  set_nz (thr, "periods", rdkey (cpu, "cpu.stat", "nr_periods"));
-  set_nz (thr, "throttledPeriods", rdkey (cpu, "cpu.stat", "nr_throttled"));
-  set_nz (thr, "throttledTime", rdkey (cpu, "cpu.stat", "throttled_time"));
+                       sr_cg_ju64 (sr_cg_rdkey (acct, "cpuacct.stat", "system") * ns_per_tick));
+  json_object_set_new (usage, "user", sr_cg_ju64 (sr_cg_rdkey (acct, "cpuacct.stat", "user") * ns_per_tick));
+  sr_cg_set_nz (thr, "periods", sr_cg_rdkey (cpu, "cpu.stat", "nr_periods"));
+  sr_cg_set_nz (thr, "throttledPeriods", sr_cg_rdkey (cpu, "cpu.stat", "nr_throttled"));
+  sr_cg_set_nz (thr, "throttledTime", sr_cg_rdkey (cpu, "cpu.stat", "throttled_time"));
   json_object_set_new (o, "usage", usage);
   json_object_set_new (o, "throttling", thr);
   return o;
@@ -932,13 +898,13 @@ mem_entry (int fd, const char *prefix)
   char f[64];
 
   snprintf (f, sizeof f, "%s.limit_in_bytes", prefix);
-  json_object_set_new (o, "limit", u64 (rd (fd, f)));
+  json_object_set_new (o, "limit", sr_cg_ju64 (sr_cg_rd (fd, f)));
   snprintf (f, sizeof f, "%s.usage_in_bytes", prefix);
-  set_nz (o, "usage", rd (fd, f));
+  sr_cg_set_nz (o, "usage", sr_cg_rd (fd, f));
   snprintf (f, sizeof f, "%s.max_usage_in_bytes", prefix);
-  set_nz (o, "max", rd (fd, f));
+  sr_cg_set_nz (o, "max", sr_cg_rd (fd, f));
   snprintf (f, sizeof f, "%s.failcnt", prefix);
-  json_object_set_new (o, "failcnt", u64 (rd (fd, f)));
+  json_object_set_new (o, "failcnt", sr_cg_ju64 (sr_cg_rd (fd, f)));
   return o;
 }
 
@@ -954,7 +920,7 @@ stats_memory (sr_cgroup_t *cg)
     raw = sr_cg_flat_keyed_json (s);
   sr_error_clear (&e);
   if (raw)
-    set_nz (m, "cache", (uint64_t) json_integer_value (json_object_get (raw, "cache")));
+    sr_cg_set_nz (m, "cache", (uint64_t) json_integer_value (json_object_get (raw, "cache")));
   json_object_set_new (m, "usage", mem_entry (fd, "memory"));
   json_object_set_new (m, "swap", mem_entry (fd, "memory.memsw"));
   json_object_set_new (m, "kernel", mem_entry (fd, "memory.kmem"));
@@ -986,10 +952,10 @@ blkio_entries (int fd, const char *file)
       if (sscanf (line, "%u:%u %31s %llu", &maj, &min, op, &v) == 4)
         {
           json_t *o = json_object ();
-          set_nz (o, "major", maj);
-          set_nz (o, "minor", min);
+          sr_cg_set_nz (o, "major", maj);
+          sr_cg_set_nz (o, "minor", min);
           json_object_set_new (o, "op", json_string (op));
-          set_nz (o, "value", v);
+          sr_cg_set_nz (o, "value", v);
           json_array_append_new (a, o);
         }
       line = nl ? nl + 1 : NULL;
@@ -1052,11 +1018,11 @@ stats_hugetlb (sr_cgroup_t *cg)
         char f[64];
         json_t *o = json_object ();
         snprintf (f, sizeof f, "hugetlb.%s.usage_in_bytes", *s);
-        set_nz (o, "usage", rd (fd, f));
+        sr_cg_set_nz (o, "usage", sr_cg_rd (fd, f));
         snprintf (f, sizeof f, "hugetlb.%s.max_usage_in_bytes", *s);
-        set_nz (o, "max", rd (fd, f));
+        sr_cg_set_nz (o, "max", sr_cg_rd (fd, f));
         snprintf (f, sizeof f, "hugetlb.%s.failcnt", *s);
-        json_object_set_new (o, "failcnt", u64 (rd (fd, f)));
+        json_object_set_new (o, "failcnt", sr_cg_ju64 (sr_cg_rd (fd, f)));
         json_object_set_new (h, *s, o);
       }
   sr_error_clear (&e);
@@ -1087,9 +1053,9 @@ v1_stats (sr_cgroup_t *cg, sr_error_t *err)
   json_object_set_new (d, "cpuset", sr_cg_cpuset_json (cpus, mems));
   json_object_set_new (d, "memory", stats_memory (cg));
   pids = json_object ();
-  set_nz (pids, "current", rd (opt_fd (cg, "pids"), "pids.current"));
-  plim = rd (opt_fd (cg, "pids"), "pids.max");
-  set_nz (pids, "limit", plim == UINT64_MAX ? 0 : plim);
+  sr_cg_set_nz (pids, "current", sr_cg_rd (opt_fd (cg, "pids"), "pids.current"));
+  plim = sr_cg_rd (opt_fd (cg, "pids"), "pids.max");
+  sr_cg_set_nz (pids, "limit", plim == UINT64_MAX ? 0 : plim);
   json_object_set_new (d, "pids", pids);
   json_object_set_new (d, "blkio", stats_blkio (cg));
   json_object_set_new (d, "hugetlb", stats_hugetlb (cg));

@@ -830,51 +830,15 @@ v2_destroy (sr_cgroup_t *cg, sr_error_t *err)
 
 /* ---- stats (runc's types/events.go shape) --------------------------- */
 
-/* jansson integers are signed: UINT64_MAX ("max") travels as a sentinel
- * that sr_cgroup_json_dumps turns back into 18446744073709551615. */
-static json_t *
-u64 (uint64_t v)
-{
-  return json_integer (v > INT64_MAX ? SR_CG_U64_MAX_SENTINEL : (json_int_t) v);
-}
-
-static void
-set_nz (json_t *o, const char *k, uint64_t v)
-{
-  if (v)
-    json_object_set_new (o, k, u64 (v));
-}
-
-static uint64_t
-rd (int fd, const char *file)
-{
-  uint64_t v = 0;
-  sr_error_t e = { 0 };
-  if (sr_cg_read_u64_at (fd, file, &v, &e) < 0)
-    v = 0;
-  sr_error_clear (&e);
-  return v;
-}
-
-static uint64_t
-rdkey (int fd, const char *file, const char *key)
-{
-  uint64_t v = 0;
-  sr_error_t e = { 0 };
-  if (sr_cg_read_key_at (fd, file, key, &v, &e) < 0)
-    v = 0;
-  sr_error_clear (&e);
-  return v;
-}
 
 static json_t *
 mem_entry (uint64_t limit, uint64_t usage, uint64_t max, uint64_t failcnt)
 {
   json_t *o = json_object ();
-  json_object_set_new (o, "limit", u64 (limit));
-  set_nz (o, "usage", usage);
-  set_nz (o, "max", max);
-  json_object_set_new (o, "failcnt", u64 (failcnt));
+  json_object_set_new (o, "limit", sr_cg_ju64 (limit));
+  sr_cg_set_nz (o, "usage", usage);
+  sr_cg_set_nz (o, "max", max);
+  json_object_set_new (o, "failcnt", sr_cg_ju64 (failcnt));
   return o;
 }
 
@@ -882,12 +846,12 @@ static json_t *
 stats_cpu (int fd)
 {
   json_t *cpu = json_object (), *usage = json_object (), *thr = json_object ();
-  set_nz (usage, "total", rdkey (fd, "cpu.stat", "usage_usec") * 1000);
-  json_object_set_new (usage, "kernel", u64 (rdkey (fd, "cpu.stat", "system_usec") * 1000));
-  json_object_set_new (usage, "user", u64 (rdkey (fd, "cpu.stat", "user_usec") * 1000));
-  set_nz (thr, "periods", rdkey (fd, "cpu.stat", "nr_periods"));
-  set_nz (thr, "throttledPeriods", rdkey (fd, "cpu.stat", "nr_throttled"));
-  set_nz (thr, "throttledTime", rdkey (fd, "cpu.stat", "throttled_usec") * 1000);
+  sr_cg_set_nz (usage, "total", sr_cg_rdkey (fd, "cpu.stat", "usage_usec") * 1000);
+  json_object_set_new (usage, "kernel", sr_cg_ju64 (sr_cg_rdkey (fd, "cpu.stat", "system_usec") * 1000));
+  json_object_set_new (usage, "user", sr_cg_ju64 (sr_cg_rdkey (fd, "cpu.stat", "user_usec") * 1000));
+  sr_cg_set_nz (thr, "periods", sr_cg_rdkey (fd, "cpu.stat", "nr_periods"));
+  sr_cg_set_nz (thr, "throttledPeriods", sr_cg_rdkey (fd, "cpu.stat", "nr_throttled"));
+  sr_cg_set_nz (thr, "throttledTime", sr_cg_rdkey (fd, "cpu.stat", "throttled_usec") * 1000);
   json_object_set_new (cpu, "usage", usage);
   json_object_set_new (cpu, "throttling", thr);
   return cpu;
@@ -899,19 +863,19 @@ stats_memory (int fd)
   json_t *m = json_object (), *raw;
   _cleanup_free_ char *stat = NULL;
   sr_error_t e = { 0 };
-  uint64_t usage = rd (fd, "memory.current"), limit = rd (fd, "memory.max");
-  uint64_t su = rd (fd, "memory.swap.current"), sl = rd (fd, "memory.swap.max");
+  uint64_t usage = sr_cg_rd (fd, "memory.current"), limit = sr_cg_rd (fd, "memory.max");
+  uint64_t su = sr_cg_rd (fd, "memory.swap.current"), sl = sr_cg_rd (fd, "memory.swap.max");
 
   if (sr_cg_read_at (fd, "memory.stat", &stat, &e) == 0)
     {
       raw = sr_cg_flat_keyed_json (stat);
-      set_nz (m, "cache", (uint64_t) json_integer_value (json_object_get (raw, "file")));
+      sr_cg_set_nz (m, "cache", (uint64_t) json_integer_value (json_object_get (raw, "file")));
     }
   else
     raw = json_object ();
   sr_error_clear (&e);
-  json_object_set_new (m, "usage", mem_entry (limit, usage, rd (fd, "memory.peak"),
-                                              rdkey (fd, "memory.events", "max")));
+  json_object_set_new (m, "usage", mem_entry (limit, usage, sr_cg_rd (fd, "memory.peak"),
+                                              sr_cg_rdkey (fd, "memory.events", "max")));
   /* runc reports v2 swap as memory+swap, the v1 meaning of the field. */
   json_object_set_new (m, "swap", mem_entry (sl == UINT64_MAX || limit == UINT64_MAX
                                              ? UINT64_MAX : sl + limit,
@@ -926,10 +890,10 @@ static void
 blkio_add (json_t *arr, unsigned maj, unsigned min, const char *op, uint64_t v)
 {
   json_t *e = json_object ();
-  set_nz (e, "major", maj);
-  set_nz (e, "minor", min);
+  sr_cg_set_nz (e, "major", maj);
+  sr_cg_set_nz (e, "minor", min);
   json_object_set_new (e, "op", json_string (op));
-  set_nz (e, "value", v);
+  sr_cg_set_nz (e, "value", v);
   json_array_append_new (arr, e);
 }
 
@@ -989,9 +953,9 @@ stats_hugetlb (int fd)
         if (!sr_cg_file_exists_at (fd, f))
           continue;
         o = json_object ();
-        set_nz (o, "usage", rd (fd, f));
+        sr_cg_set_nz (o, "usage", sr_cg_rd (fd, f));
         snprintf (f, sizeof f, "hugetlb.%s.events", *s);
-        json_object_set_new (o, "failcnt", u64 (rdkey (fd, f, "max")));
+        json_object_set_new (o, "failcnt", sr_cg_ju64 (sr_cg_rdkey (fd, f, "max")));
         json_object_set_new (h, *s, o);
       }
   sr_error_clear (&e);
@@ -1018,9 +982,9 @@ v2_stats (sr_cgroup_t *cg, sr_error_t *err)
   json_object_set_new (d, "cpuset", sr_cg_cpuset_json (cpus, mems));
   json_object_set_new (d, "memory", stats_memory (fd));
   pids = json_object ();
-  set_nz (pids, "current", rd (fd, "pids.current"));
-  plim = rd (fd, "pids.max");
-  set_nz (pids, "limit", plim == UINT64_MAX ? 0 : plim);
+  sr_cg_set_nz (pids, "current", sr_cg_rd (fd, "pids.current"));
+  plim = sr_cg_rd (fd, "pids.max");
+  sr_cg_set_nz (pids, "limit", plim == UINT64_MAX ? 0 : plim);
   json_object_set_new (d, "pids", pids);
   json_object_set_new (d, "blkio", stats_io (fd));
   json_object_set_new (d, "hugetlb", stats_hugetlb (fd));
