@@ -154,7 +154,11 @@ if [ -f tests/vm/run.sh ]; then
 fi
 
 # ---- 5. client tests --------------------------------------------------------
-for t in tests/clients/*.sh; do
+# run-all.sh runs every client script itself: then it alone is run, so no
+# test is counted twice.
+CLIENT_TESTS=(tests/clients/*.sh)
+[ -f tests/clients/run-all.sh ] && CLIENT_TESTS=(tests/clients/run-all.sh)
+for t in "${CLIENT_TESTS[@]}"; do
 	# lib.sh and other sourced helpers have no #! line: not tests themselves
 	[ "$(basename "$t")" = lib.sh ] && continue
 	head -c 2 "$t" | grep -q '^#!' || continue
