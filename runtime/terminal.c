@@ -128,9 +128,14 @@ void
 sr_terminal_proxy (int master)
 {
   struct termios saved, raw;
-  bool restore = tcgetattr (0, &saved) == 0;
   char buf[8192];
-  bool in_open = true;
+  bool is_tty = isatty (0);
+  /* A terminal we do not hold in the foreground (timeout(1), a shell's
+   * `&`) is not ours to put in raw mode or to read: either would stop us
+   * with SIGTTOU/SIGTTIN. The workload's output still flows. */
+  bool foreground = !is_tty || tcgetpgrp (0) == getpgrp ();
+  bool restore = is_tty && foreground && tcgetattr (0, &saved) == 0;
+  bool in_open = foreground;
 
   if (restore)
     {

@@ -110,12 +110,7 @@ fi
 
 # (timeout's SIGTERM is forwarded by ctr run to the task: -k follows with SIGKILL)
 ctr_() { timeout -k 5 "$CMD_TIMEOUT" ctr "$@" </dev/null; }
-# ctr_tty CMD...: ctr -t needs a terminal on stdin: script(1) provides a pty.
-ctr_tty() {
-	local q
-	q=$(printf '%q ' timeout -k 5 "$CMD_TIMEOUT" ctr "$@")
-	script -qec "$q" /dev/null </dev/null
-}
+ctr_tty() { with_tty ctr "$@"; }
 
 # 1. run with output
 out=$(ctr_ run --rm "${RT[@]}" "$IMAGE_NAME" c-out-$$ sh -c 'echo hello from $(id -un); cat /etc/hostname' 2>&1)

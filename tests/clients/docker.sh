@@ -80,11 +80,7 @@ unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH
 STATE_NS=$K/exec/runtime-$RTNAME/moby
 
 dk() { timeout -k 5 "$CMD_TIMEOUT" "$DOCKER" "$@" </dev/null; }
-dk_tty() {
-	local q
-	q=$(printf '%q ' timeout -k 5 "$CMD_TIMEOUT" "$DOCKER" "$@")
-	script -qec "$q" /dev/null </dev/null
-}
+dk_tty() { with_tty "$DOCKER" "$@"; }
 RUNOPTS=(--runtime "$RTNAME")
 
 dk_cleanup() {

@@ -24,6 +24,17 @@ TAP_SKIP=0
 CLEANUP_FNS=()
 DAEMON_PIDS=()
 
+# with_tty CMD...: runs CMD with a pty as its stdio and controlling terminal
+# (script(1)), as a person at a terminal would: the clients' -t needs one.
+# timeout stays outside: inside, it would put CMD in a background process
+# group of the pty, where the first tcsetattr stops it with SIGTTOU. SHELL is
+# set because script(1) runs the command through $SHELL (dash when unset,
+# which does not read bash's printf %q quoting).
+with_tty() {
+	timeout -k 5 "$CMD_TIMEOUT" env SHELL=/bin/bash \
+		script -qec "$(printf '%q ' "$@")" /dev/null </dev/null
+}
+
 # ---- TAP ---------------------------------------------------------------------
 
 diag() {

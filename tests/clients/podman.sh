@@ -66,11 +66,7 @@ unset CONTAINER_HOST CONTAINER_CONNECTION
 PM=(podman --runtime "$RUNTIME" --cgroup-manager cgroupfs --events-backend file
 	--root "$P/storage" --runroot "$P/run" --tmpdir "$P/tmp")
 pm() { timeout -k 5 "$CMD_TIMEOUT" "${PM[@]}" "$@" </dev/null; }
-pm_tty() {
-	local q
-	q=$(printf '%q ' timeout -k 5 "$CMD_TIMEOUT" "${PM[@]}" "$@")
-	script -qec "$q" /dev/null </dev/null
-}
+pm_tty() { with_tty "${PM[@]}" "$@"; }
 RUNOPTS=(--cgroup-parent "$CGPARENT" --network none)
 
 # Podman's rootful paths outside its storage: created by podman, removed

@@ -151,8 +151,8 @@ run_bundle() {
 	cmd=(timeout -k 5 "$CMD_TIMEOUT" "$RUNTIME" --root "$STATE" --log "$B/log.json" --log-format json
 		run --bundle "$B" "$id")
 	if [ "${2:-}" = tty ]; then
-		# script(1) -e passes on the exit code
-		(cd "$B" && script -qec "$(printf '%q ' "${cmd[@]}")" /dev/null) </dev/null >"$B/out" 2>&1
+		# (with_tty: script(1) -e passes on the exit code)
+		(cd "$B" && with_tty "${cmd[@]:4}") >"$B/out" 2>&1
 	else
 		(cd "$B" && "${cmd[@]}") </dev/null >"$B/out" 2>&1
 	fi

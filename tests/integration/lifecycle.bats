@@ -332,3 +332,27 @@ wait_go_cmd='echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo fin
 	assert_status 0
 	[ -z "$output" ]
 }
+
+@test "run: process.terminal without a console socket proxies a pty (raw mode restored)" {
+	cfg '.process.terminal = true'
+	set_cmd 'tty; [ -t 0 ] && echo stdin-tty; exit 4'
+	# script(1) gives run a terminal; run is in its foreground process group
+	local q
+	q=$(printf '%q ' env SRT_TAG=$ID timeout -k 5 "$SR_TIMEOUT" "$SECRUN" --root "$ROOT" run -b "$BUNDLE" "$ID")
+	run env SHELL=/bin/bash script -qec "$q; rc=\$?; stty -a; exit \$rc" /dev/null </dev/null
+	assert_status 4
+	assert_output_has /dev/pts/
+	assert_output_has stdin-tty
+	# the proxy put the caller's terminal in raw mode and restored it
+	grep -qE '(^| )icanon ' <<<"$output" || fail "raw mode left on the caller's terminal: $output"
+}
+
+@test "run: a terminal held by another process group is left alone, output still flows" {
+	cfg '.process.terminal = true'
+	set_cmd 'echo out-from-bg; exit 5'
+	# timeout(1) puts run in a process group of its own, in the background of
+	# the pty: tcsetattr or a read there would stop it with SIGTTOU/SIGTTIN.
+	run env -u SHELL script -qec "SRT_TAG=$ID timeout -k 5 $SR_TIMEOUT $SECRUN --root $ROOT run -b $BUNDLE $ID" /dev/null </dev/null
+	assert_status 5
+	assert_output_has out-from-bg
+}
