@@ -34,6 +34,7 @@
 #include "image.h"
 #include "launch_config.h"
 #include "log.h"
+#include "notify.h"
 #include "signals.h"
 #include "state.h"
 #include "terminal.h"
@@ -664,9 +665,10 @@ cmd_launch (sr_global_t *g, int argc, char **argv)
         }
     }
 
+  int notify_fd = -1;
   sr_create_opts_t o = { .root = g->root, .id = name, .bundle = bundle,
                          .systemd_cgroup = g->systemd_cgroup, .start_now = true,
-                         .console_fd = -1 };
+                         .console_fd = -1, .notify_fd = &notify_fd };
   if (tty)
     {
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -686,6 +688,11 @@ cmd_launch (sr_global_t *g, int argc, char **argv)
       goto out;
     }
   created = true;
+  if (notify_fd >= 0 && sr_notify_after_run (notify_fd, pid, detach, &err) < 0)
+    {
+      ret = sr_fail (&err);
+      goto out;
+    }
   if (detach)
     {
       printf ("%s\n", name);

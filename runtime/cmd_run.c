@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "container.h"
 #include "log.h"
+#include "notify.h"
 #include "terminal.h"
 
 int sr_parse_create_opts (int argc, char **argv, bool run, sr_create_opts_t *o,
@@ -23,9 +24,11 @@ cmd_run (sr_global_t *g, int argc, char **argv)
   sr_error_t err = { 0 };
   bool detach = false;
   int sv[2] = { -1, -1 };
+  int notify_fd = -1;
   pid_t pid;
   int r = sr_parse_create_opts (argc, argv, true, &o, &detach);
 
+  o.notify_fd = &notify_fd;
   if (r != 0)
     return r > 0 ? 0 : 1;
   /* In the foreground without a console socket, we hold the pty ourselves
@@ -43,6 +46,12 @@ cmd_run (sr_global_t *g, int argc, char **argv)
   if (sv[1] >= 0)
     close (sv[1]);
   if (r < 0)
+    {
+      if (sv[0] >= 0)
+        close (sv[0]);
+      return sr_fail (&err);
+    }
+  if (notify_fd >= 0 && sr_notify_after_run (notify_fd, pid, detach, &err) < 0)
     {
       if (sv[0] >= 0)
         close (sv[0]);

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "notify.h"
 #include "policy.h"
 #include "process.h"
 #include "sealed_exe.h"
@@ -302,6 +303,20 @@ exec_socket_listen (int dirfd, sr_error_t *err)
   return fd;
 }
 
+/* NOTIFY_SOCKET: the workload's own socket lives in the state dir. */
+static int
+add_notify_socket (json_t *j, const sr_create_opts_t *o, sr_error_t *err)
+{
+  _cleanup_free_ char *cwd = NULL;
+  _cleanup_free_ char *dir = NULL;
+
+  if (o->root[0] != '/' && (cwd = getcwd (NULL, 0)) == NULL)
+    return sr_error_errno (err, "getcwd");
+  if (asprintf (&dir, "%s%s%s/%s", cwd ? cwd : "", cwd ? "/" : "", o->root, o->id) < 0)
+    return sr_error (err, ENOMEM, "NOTIFY_SOCKET");
+  return sr_notify_config (j, dir, err);
+}
+
 static char *
 state_json_str (const sr_state_t *st, sr_status_t status)
 {
@@ -370,6 +385,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   sr_cgroup_t *cg = NULL;
   sr_bpf_t bpf = { 0 };
   bool have_bpf = false;
+  const char *notify_host = NULL;
+  _cleanup_close_ int notify_fd = -1;
   unsigned int scmp_flags = 0;
   int ns_fds[SR_NS_COUNT];
   int sv[2] = { -1, -1 };
@@ -396,17 +413,20 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     /* The security floor is applied to the JSON before anything reads it;
      * the tightened config is what is saved, so exec sees it too. */
     sr_policy_t *pol = NULL;
+    bool bad = false;
     json_t *j = sr_json_parse (text, len, "config.json", err);
     if (j == NULL)
       return -1;
-    if (sr_policy_load (o->policy, &pol, err) < 0 || sr_policy_apply (pol, j, err) < 0)
+    notify_host = sr_notify_host (&bad, err);
+    if (bad || sr_policy_load (o->policy, &pol, err) < 0 || sr_policy_apply (pol, j, err) < 0
+        || (notify_host && add_notify_socket (j, o, err) < 0))
       {
         json_decref (j);
         sr_policy_free (pol);
         return -1;
       }
     c = sr_config_from_json (j, err);
-    if (c && pol)
+    if (c && (pol || notify_host))
       {
         free (text);
         text = json_dumps (c->json, JSON_COMPACT);
@@ -466,6 +486,10 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   if (sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
     goto fail;
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
+    goto fail;
+  /* run binds the socket now, before the workload can speak; create only
+   * makes the directory that is mounted, and start binds it. */
+  if (notify_host && (notify_fd = sr_notify_listen (d.dirfd, err)) < 0)
     goto fail;
   if (o->console_socket && (console_fd = sr_terminal_connect (o->console_socket, err)) < 0)
     goto fail;
@@ -596,6 +620,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       sr_hooks_run_warn (&c->hooks.poststart, "poststart", s);
     }
   *pid_out = pid;
+  if (o->notify_fd && o->start_now)
+    *o->notify_fd = sr_steal_fd (notify_fd);
   ret = 0;
   goto out;
 
@@ -655,8 +681,18 @@ sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
   size_t n = 0;
   sr_config_t *c;
 
+  _cleanup_close_ int notify_fd = -1;
+  bool bad = false;
+  const char *notify_host = sr_notify_host (&bad, err);
+
+  if (bad)
+    return -1;
   if (fd < 0)
     return sr_error_errno (err, "socket");
+  /* Only a container created with NOTIFY_SOCKET has the directory. */
+  if (notify_host && faccessat (d->dirfd, SR_NOTIFY_DIR, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+      && (notify_fd = sr_notify_listen (d->dirfd, err)) < 0)
+    return -1;
   snprintf (addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/%s",
             d->dirfd, SR_EXEC_SOCK);
   if (connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
@@ -688,6 +724,10 @@ sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
       sr_hooks_run_warn (&c->hooks.poststart, "poststart", s);
     }
   sr_config_free (c);
+  /* As runc: start returns once the workload is ready (or gone), and
+   * systemd watches the workload's init from then on. */
+  if (notify_fd >= 0)
+    return sr_notify_forward (notify_fd, notify_host, st->pid, st->pid, err);
   return 0;
 }
 

@@ -24,6 +24,8 @@ typedef struct {
   bool start_now;             /* run: release the init as soon as it is ready */
   bool systemd_cgroup;
   const char *policy;         /* --policy, or NULL for /etc/secrun/policy.json */
+  int *notify_fd;             /* run: receives the bound NOTIFY_SOCKET proxy
+                                 socket, or stays -1 */
 } sr_create_opts_t;
 
 /* Sets up the container and leaves its init blocked just before execve

@@ -130,7 +130,13 @@ sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err)
         {
           if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
             continue;
-          unlinkat (d->dirfd, de->d_name, 0);
+          /* Files, and the notify/ directory with its socket. */
+          if (unlinkat (d->dirfd, de->d_name, 0) < 0 && errno == EISDIR)
+            {
+              sr_error_t e = { 0 };
+              sr_rm_rf_at (d->dirfd, de->d_name, &e);
+              sr_error_clear (&e);
+            }
         }
       closedir (dir);
     }
