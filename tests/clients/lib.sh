@@ -229,6 +229,8 @@ build_rootfs() {
 	# shellcheck disable=SC2046
 	(cd "$d/bin" && perl -e 'for (@ARGV) { symlink("busybox", $_) or die "$_: $!\n" }' \
 		$("$bb" --list | grep -vx busybox))
+	# an sd_notify(3) sender, for the NOTIFY_SOCKET cases
+	gcc -static -O2 -o "$d/bin/sdnotify" "$SRCDIR/tests/integration/tools/sdnotify.c" || return 1
 	chmod 1777 "$d/tmp"
 	chown 1000:1000 "$d/home/user"
 	printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'user:x:1000:1000:user:/home/user:/bin/sh' \

@@ -8,7 +8,8 @@
 # cgroup parent of its own. It loads a busybox-static image built offline.
 # Cases: the hardened run (--read-only --cap-drop ALL --security-opt
 # no-new-privileges --user 1000:1000: id, CapEff, NoNewPrivs, Seccomp, write
-# to / fails), exit code, run -t, run -d + exec (plain and -t), stop, rm; and
+# to / fails), exit code, run -t, run -d + exec (plain and -t), stop, rm,
+# --sdnotify=container (READY=1 through the runtime's NOTIFY_SOCKET proxy); and
 # nothing left behind. Podman passes the runtime no --root: its default root
 # is checked too. Prints TAP; exits non-zero when a case fails.
 
@@ -227,7 +228,32 @@ if need_d "podman rm: container, runtime state (default root), cgroup, processes
 	fi
 fi
 
-# 7. nothing left behind
+# 7. --sdnotify=container: podman hands its NOTIFY_SOCKET to the runtime,
+# which gives the workload a socket of its own and passes READY=1 on.
+N=n-$$
+NSOCK=$P/notify.sock
+NOUT=$P/notify.out
+python3 "$SRCDIR/tests/integration/tools/notify_listen.py" "$NSOCK" "$NOUT" &
+NLISTENER=$!
+on_cleanup "kill $NLISTENER 2>/dev/null"
+wait_for 10 grep -q listening "$NOUT"
+out=$(NOTIFY_SOCKET=$NSOCK pm run -d --sdnotify=container "${RUNOPTS[@]}" --name "$N" "$IMAGE_NAME" \
+	sh -c 'echo "$NOTIFY_SOCKET" >/tmp/ns; sleep 0.5; sdnotify READY=1; exec sleep 30' 2>&1)
+rc=$?
+NPID=$(pm inspect -f '{{.State.Pid}}' "$N" 2>/dev/null)
+if [ $rc = 0 ] && wait_for 10 grep -q '^READY=1' "$NOUT" \
+	&& [ "$(cat "/proc/$NPID/root/tmp/ns" 2>/dev/null)" = /run/notify/notify.sock ]; then
+	tap_ok "podman run --sdnotify=container: the workload's READY=1 reaches podman's NOTIFY_SOCKET ($(grep -m1 '^READY' "$NOUT"))"
+else
+	tap_fail "podman run --sdnotify=container: the workload's READY=1 reaches podman's NOTIFY_SOCKET" \
+		"exit $rc, output:" "$out" "the host socket got:" "$(cat "$NOUT" 2>&1)" \
+		"the workload's NOTIFY_SOCKET: $(cat "/proc/$NPID/root/tmp/ns" 2>&1)"
+	show_logs "$N"
+fi
+pm rm -f -t 0 "$N" >/dev/null 2>&1
+kill $NLISTENER 2>/dev/null
+
+# 8. nothing left behind
 for id in $(pm ps -aq 2>/dev/null); do
 	diag "container $id still there at the end: $(pm inspect -f '{{.Name}} {{.State.Status}}' "$id" 2>&1)"
 	pm rm -f -t 0 "$id" >/dev/null 2>&1
