@@ -267,6 +267,47 @@ else
 	for t in "device outside the allow-list" "device rule read-only" "io.max"; do skip "$t" "no /dev/vda (vm-run --disk)"; done
 fi
 
+# ---- secrun launch: the hardened defaults and its limits, as cgroup v2 reports them ------------
+# (the workload reads its own cgroup: launch gives it a cgroup namespace and
+# a read-only cgroup2 mount)
+launch() { # NAME [OPTIONS] -- CMD: foreground launch in the guest rootfs
+	local name=$1
+	shift
+	timeout -k 5 120 "$RT" --root "$ROOT" launch -q --rm --name "$name" --cgroup-parent /$P "$@" </dev/null 2>&1
+}
+if is_secrun && "$RT" launch --help >/dev/null 2>&1; then
+	out=$(launch ldef $T/rootfs sh -c 'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max;
+		id -u; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status; touch /x 2>&1; exit 3')
+	rc=$?
+	diag "launch defaults (exit $rc): $(echo "$out" | tr '\n' ' ')"
+	check "launch: defaults memory.max 512 MiB, pids.max 1024, cpu.max one CPU" \
+		sh -c "echo \"\$1\" | grep -qx 536870912 && echo \"\$1\" | grep -qx 1024 && echo \"\$1\" | grep -qx '100000 100000'" _ "$out"
+	check "launch: uid 65534, CapEff 0, NoNewPrivs 1, Seccomp 2, read-only root, exit code kept" \
+		sh -c "[ $rc = 3 ] && echo \"\$1\" | grep -qx 65534 && echo \"\$1\" | grep -qE '^CapEff:\s+0+$' \
+			&& echo \"\$1\" | grep -qE '^NoNewPrivs:\s+1$' && echo \"\$1\" | grep -qE '^Seccomp:\s+2$' \
+			&& echo \"\$1\" | grep -q 'Read-only file system'" _ "$out"
+	out=$(launch lopt --memory 48m --cpus 0.5 --pids-limit 64 $T/rootfs sh -c \
+		'cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/pids.max /sys/fs/cgroup/cpu.max')
+	diag "launch --memory 48m --cpus 0.5 --pids-limit 64: $(echo "$out" | tr '\n' ' ')"
+	check "launch --memory 48m --cpus 0.5 --pids-limit 64: memory.max, cpu.max, pids.max" \
+		sh -c "echo \"\$1\" | grep -qx $((48 * 1048576)) && echo \"\$1\" | grep -qx 64 && echo \"\$1\" | grep -qx '50000 100000'" _ "$out"
+	out=$(launch loom --memory 32m --memory-swap 32m $T/rootfs sh -c \
+		'head -c 200m /dev/zero | tail > /dev/null; echo status=$?; grep -w oom_kill /sys/fs/cgroup/memory.events')
+	diag "launch --memory 32m hog: $(echo "$out" | tr '\n' ' ')"
+	check "launch --memory 32m: the hog is OOM-killed (137), memory.events oom_kill >= 1" \
+		sh -c "echo \"\$1\" | grep -q status=137 && echo \"\$1\" | grep -qE '^oom_kill [1-9]'" _ "$out"
+	out=$(launch lpids --pids-limit 16 $T/rootfs sh -c \
+		'(i=0; while [ $i -lt 40 ]; do sleep 5 & i=$((i + 1)); done) 2>/dev/null
+		read -r e </sys/fs/cgroup/pids.events; read -r c </sys/fs/cgroup/pids.current; echo "$e"; echo "$c"')
+	diag "launch --pids-limit 16, 40 forks: $(echo "$out" | tr '\n' ' ')"
+	check "launch --pids-limit 16: forks beyond it fail, pids.events max > 0, pids.current <= 16" \
+		sh -c "echo \"\$1\" | grep -qE '^max [1-9]' && [ \"\$(echo \"\$1\" | tail -n1)\" -le 16 ]" _ "$out"
+	check "launch: nothing left (cgroups, state)" \
+		sh -c "! ls -d $CG/$P/l* 2>/dev/null | grep -q . && ! ls $ROOT | grep -q '^l'"
+else
+	for t in defaults identity options oom pids left; do skip "launch $t" "not secrun, or built without launch"; done
+fi
+
 # ---- bad input: an error naming the field, nothing left behind -------------------------------
 bad() { # NAME EXPECTED-TEXT [EXTRA-DIR-THAT-MUST-NOT-EXIST]
 	local name=$1 want=$2 extra=${3:-}
@@ -300,7 +341,8 @@ rmdir $CG/secrun-vmt-nomem
 
 # ---- nothing left at all ----------------------------------------------------------------------
 is_secrun || rmdir $CG/$P 2>/dev/null # runc leaves the parent level
-left=$(find $CG -mindepth 1 -maxdepth 1 -type d -name 'secrun*'; ls -A "$ROOT")
+# (.seccomp-cache is a cache by design; launch's .launch/ must be empty)
+left=$(find $CG -mindepth 1 -maxdepth 1 -type d -name 'secrun*'; ls "$ROOT"; ls -A "$ROOT/.launch" 2>/dev/null)
 check "no cgroup and no state left by any test" eq leftovers "$left" ""
 
 echo "1..$N"
