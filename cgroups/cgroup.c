@@ -1041,6 +1041,30 @@ rmdir_children (int dirfd, int depth, sr_error_t *err)
 }
 
 int
+sr_cg_rmdir_fast (const char *root, const char *path, int created, sr_error_t *err)
+{
+  int depth = path_depth (path);
+
+  for (int i = depth; created > 0 && i > depth - created && i > 0; i--)
+    {
+      _cleanup_free_ char *dir = path_prefix (root, path, i);
+      if (dir == NULL)
+        return sr_error_errno (err, "asprintf");
+      if (rmdir (dir) == 0 || errno == ENOENT)
+        continue;
+      if (i == depth && errno == EBUSY)
+        return 0;
+      if (i < depth && (errno == EBUSY || errno == ENOTEMPTY))
+        {
+          sr_log_debug ("cgroup %s still in use, left in place", dir);
+          break;
+        }
+      return sr_error_errno (err, "rmdir %s", dir);
+    }
+  return 1;
+}
+
+int
 sr_cg_rmdir_path (const char *root, const char *path, int created,
                   sr_error_t *err)
 {

@@ -175,6 +175,11 @@ bool sr_cg_file_exists_at (int dirfd, const char *file);
  * error: secrun never takes over a cgroup it did not create. */
 int sr_cg_mkdir_path (const char *root, const char *path, int *created,
                       sr_error_t *err);
+/* The usual delete, of a container whose tasks are all gone: one rmdir per
+ * level we created, leaf first. 1: done (an upper level still used by
+ * others stays); 0: the leaf is busy (tasks or child cgroups: kill, drain
+ * and use sr_cg_rmdir_path); -1: another error. */
+int sr_cg_rmdir_fast (const char *root, const char *path, int created, sr_error_t *err);
 /* rmdir the created levels of PATH below ROOT, deepest first (any child
  * cgroups the container made in its leaf go first). ENOENT is fine. */
 int sr_cg_rmdir_path (const char *root, const char *path, int created,

@@ -788,6 +788,29 @@ v1_destroy (sr_cgroup_t *cg, sr_error_t *err)
   sr_error_t e = { 0 };
   sr_cg_hier_t *fr = hier_of (cg, "freezer");
   int fd, ret = 0;
+  bool busy = false;
+
+  /* Usually the init was reaped and its pid namespace took every task with
+   * it: then one rmdir per level is all (no thaw, no procs walk). A task
+   * left anywhere keeps every hierarchy's leaf busy. */
+  for (size_t i = cg->n_hier; i-- > 0;)
+    {
+      sr_cg_hier_t *h = &cg->hier[i];
+      int r;
+      if (h->dirfd >= 0)
+        {
+          close (h->dirfd);
+          h->dirfd = -1;
+        }
+      r = sr_cg_rmdir_fast (h->mount, cg->path, h->created, &e);
+      sr_error_clear (&e);
+      if (r == 1)
+        h->created = 0;
+      else
+        busy = true;
+    }
+  if (!busy)
+    return 0;
 
   /* Frozen tasks cannot die: thaw first. */
   if (fr && hier_fd (cg, fr, &e) >= 0)

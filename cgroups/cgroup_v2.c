@@ -801,8 +801,22 @@ static int
 v2_destroy (sr_cgroup_t *cg, sr_error_t *err)
 {
   sr_error_t e = { 0 };
-  int fd = leaf (cg, &e);
+  int fd, r;
 
+  /* Usually every task is gone: one rmdir per level. */
+  if (cg->dirfd >= 0)
+    {
+      close (cg->dirfd);
+      cg->dirfd = -1;
+    }
+  r = sr_cg_rmdir_fast (cg->root, cg->path, cg->created, &e);
+  sr_error_clear (&e);
+  if (r == 1)
+    {
+      cg->created = 0;
+      return 0;
+    }
+  fd = leaf (cg, &e);
   sr_error_clear (&e);
   if (fd >= 0)
     {

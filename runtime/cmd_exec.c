@@ -369,13 +369,8 @@ cmd_exec (sr_global_t *g, int argc, char **argv)
                 sr_status_name (s));
       goto out_err;
     }
-  {
-    _cleanup_free_ char *text = NULL;
-    size_t len;
-    if (sr_read_file_at (d.dirfd, SR_CONFIG_COPY, &text, &len, &err) < 0
-        || (c = sr_config_parse (text, len, &err)) == NULL)
-      goto out_err;
-  }
+  if ((c = sr_state_config (&st, &err)) == NULL)
+    goto out_err;
   if (build_process (&a, c, &p, &pjson, &err) < 0)
     goto out_err;
   if (p.terminal && a.console_socket == NULL && a.detach)

@@ -426,20 +426,9 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
         return -1;
       }
     c = sr_config_from_json (j, err);
-    if (c && (pol || notify_host))
-      {
-        free (text);
-        text = json_dumps (c->json, JSON_COMPACT);
-        len = text ? strlen (text) : 0;
-      }
     sr_policy_free (pol);
     if (c == NULL)
       return -1;
-    if (text == NULL)
-      {
-        sr_error (err, ENOMEM, "config.json");
-        goto out;
-      }
   }
   if (!c->has_process)
     {
@@ -481,8 +470,6 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   if (sr_container_dir_open (o->root, o->id, true, &d, err) < 0)
     goto out;
   /* From here a failure must remove the state dir and all it names. */
-  if (sr_write_file_atomic (d.dirfd, SR_CONFIG_COPY, text, len, 0600, err) < 0)
-    goto fail;
   if (sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
     goto fail;
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
@@ -559,6 +546,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   st.owner = (char *) "root";
   st.systemd_cgroup = o->systemd_cgroup;
   st.cgroup = sr_cgroup_to_json (cg);
+  st.config = c->json; /* borrowed: saved in state.json with the rest */
   if (c->n_annotations)
     {
       st.annotations = json_object ();
@@ -662,14 +650,23 @@ out:
   return ret;
 }
 
-static sr_config_t *
-load_saved_config (const sr_container_dir_t *d, sr_error_t *err)
+/* Whether the saved config has hooks of KIND: the whole config is parsed
+ * only then. */
+static bool
+state_has_hooks (const sr_state_t *st, const char *kind)
 {
-  _cleanup_free_ char *text = NULL;
-  size_t len;
-  if (sr_read_file_at (d->dirfd, SR_CONFIG_COPY, &text, &len, err) < 0)
-    return NULL;
-  return sr_config_parse (text, len, err);
+  return json_array_size (json_object_get (json_object_get (st->config, "hooks"), kind)) > 0;
+}
+
+sr_config_t *
+sr_state_config (const sr_state_t *st, sr_error_t *err)
+{
+  if (st->config == NULL)
+    {
+      sr_error (err, 0, "container \"%s\": its state has no config", st->id);
+      return NULL;
+    }
+  return sr_config_from_json (json_incref (st->config), err);
 }
 
 int
@@ -715,10 +712,11 @@ sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
       /* The init sent its text, then a sync message: keep the text. */
       return sr_error (err, 0, "%s", buf);
     }
-  c = load_saved_config (d, err);
-  if (c == NULL)
+  if (!state_has_hooks (st, "poststart"))
+    c = NULL;
+  else if ((c = sr_state_config (st, err)) == NULL)
     return -1;
-  if (c->hooks.poststart.n)
+  if (c && c->hooks.poststart.n)
     {
       _cleanup_free_ char *s = state_json_str (st, SR_STATUS_RUNNING);
       sr_hooks_run_warn (&c->hooks.poststart, "poststart", s);
@@ -757,7 +755,7 @@ sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
       sr_log_warn ("%s", e2.msg);
       sr_error_clear (&e2);
     }
-  c = load_saved_config (d, &e2);
+  c = state_has_hooks (st, "poststop") ? sr_state_config (st, &e2) : NULL;
   sr_error_clear (&e2);
   if (c && c->hooks.poststop.n)
     {

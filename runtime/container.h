@@ -33,6 +33,9 @@ typedef struct {
  * failure nothing is left behind. */
 int sr_container_create (const sr_create_opts_t *o, pid_t *pid, sr_error_t *err);
 
+/* The config the container was created with, parsed from its state. */
+sr_config_t *sr_state_config (const sr_state_t *st, sr_error_t *err);
+
 /* Releases a created container's init and runs the poststart hooks. */
 int sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
 

@@ -170,6 +170,8 @@ sr_state_write (const sr_container_dir_t *d, const sr_state_t *st,
     json_object_set (o, "annotations", st->annotations);
   if (st->cgroup)
     json_object_set (o, "cgroup", st->cgroup);
+  if (st->config)
+    json_object_set (o, "config", st->config);
   s = json_dumps (o, JSON_COMPACT);
   json_decref (o);
   if (s == NULL)
@@ -213,6 +215,7 @@ sr_state_read (const sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
   st->systemd_cgroup = json_is_true (json_object_get (o, "systemd_cgroup"));
   st->annotations = json_incref (json_object_get (o, "annotations"));
   st->cgroup = json_incref (json_object_get (o, "cgroup"));
+  st->config = json_incref (json_object_get (o, "config"));
   json_decref (o);
   if (st->id == NULL)
     {
@@ -232,6 +235,7 @@ sr_state_release (sr_state_t *st)
   free (st->owner);
   json_decref (st->annotations);
   json_decref (st->cgroup);
+  json_decref (st->config);
   memset (st, 0, sizeof *st);
 }
 

@@ -16,7 +16,6 @@
 #define SR_ID_MAX 1024
 #define SR_EXEC_SOCK "exec.sock" /* exists from create until start */
 #define SR_STATE_FILE "state.json"
-#define SR_CONFIG_COPY "config.json" /* the config as created */
 
 typedef enum {
   SR_STATUS_CREATING,
@@ -36,6 +35,9 @@ typedef struct {
   char *owner;
   json_t *annotations; /* object or NULL */
   json_t *cgroup;      /* opaque data of the cgroup manager, or NULL */
+  json_t *config;      /* the config as created (policy applied): what exec
+                          and the hooks of start/delete use; one file less
+                          to write on the start path than a copy of its own */
   bool systemd_cgroup;
 } sr_state_t;
 

@@ -234,7 +234,7 @@ check_rule() {
 	grep -qF "policy: pids-limit: no limit was given: set to 321" "$BATS_TEST_TMPDIR/create.err" ||
 		fail "no warning: $(cat "$BATS_TEST_TMPDIR/create.err")"
 	# the saved config, which exec and delete read, is the tightened one
-	[ "$(jq '.linux.resources.pids.limit' "$ROOT/$ID/config.json")" = 321 ] || fail "saved config not tightened"
+	[ "$(jq '.config.linux.resources.pids.limit' "$ROOT/$ID/state.json")" = 321 ] || fail "saved config not tightened"
 	sr delete -f "$ID"
 }
 
