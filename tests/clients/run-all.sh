@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/clients/run-all.sh [RUNTIME]: the client end-to-end tests, one after
-# the other, as one TAP stream: containerd.sh, docker.sh, podman.sh,
+# the other, as one TAP stream: containerd.sh, cri.sh, docker.sh, podman.sh,
 # samples.sh (RUNTIME default: the repo's ./secrun; pass /usr/sbin/runc to
 # check the tests themselves). The busybox image is built once and shared.
 # Each script's cases are renumbered and prefixed with its name; a script
@@ -14,7 +14,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 clients_init run-all "$@"
 
-SCRIPTS=${CLIENTS_ONLY:-containerd docker podman samples}
+SCRIPTS=${CLIENTS_ONLY:-containerd cri docker podman samples}
 PER_SCRIPT=${CLIENTS_SCRIPT_TIMEOUT:-300}
 
 # The image once for all (each script would otherwise build its own).
