@@ -135,6 +135,14 @@ sr_cg_expand_slice (const char *slice, char **out, sr_error_t *err)
   if (sl <= xl || strcmp (slice + sl - xl, suffix) != 0 || strchr (slice, '/'))
     return sr_error (err, 0, "linux.cgroupsPath: invalid slice name \"%s\"",
                      slice);
+  /* The whole name becomes the last component of the path, which
+   * append_components refuses beyond NAME_MAX anyway: refuse it before
+   * the expansion, whose time and memory grow with the square of the
+   * length (a 60 KB "a-a-...-a.slice:p:n" kept create busy for minutes;
+   * found by tests/fuzz). */
+  if (sl > NAME_MAX)
+    return sr_error (err, 0, "linux.cgroupsPath: invalid slice name \"%.64s...\": "
+                     "longer than %d bytes", slice, NAME_MAX);
   name = strndup (slice, sl - xl);
   if (name == NULL)
     return sr_error_errno (err, "strndup");
@@ -1312,6 +1320,59 @@ sr_cgroup_free (sr_cgroup_t *cg)
   free (cg->root);
   free (cg->path);
   free (cg);
+}
+
+int
+sr_cgroup_resolve_path (const char *id, const sr_linux_t *linux_, char **path,
+                        sr_error_t *err)
+{
+  return sr_cg_resolve_path (id, linux_ ? linux_->cgroups_path : NULL, path, err);
+}
+
+int
+sr_cgroup_remove_orphan (const char *path, sr_error_t *err)
+{
+  const char *root = cg_root ();
+  sr_cg_mode_t mode = sr_cgroup_detect ();
+  _cleanup_close_ int rfd = -1;
+  DIR *d;
+  struct dirent *e;
+  int ret = 0;
+
+  if (sr_cg_check_abs_path ("cgroup.path", path, err) < 0)
+    return -1;
+  if (strcmp (path, "/") == 0 || strstr (path, "/../") || strstr (path, "/./"))
+    return sr_error (err, EINVAL, "cgroup.path: %s is not a container's cgroup", path);
+  if (mode == SR_CG_V2)
+    {
+      _cleanup_free_ char *dir = NULL;
+      if (asprintf (&dir, "%s%s", root, path) < 0)
+        return sr_error_errno (err, "asprintf");
+      if (rmdir (dir) < 0 && errno != ENOENT)
+        return sr_error_errno (err, "remove cgroup %s", dir);
+      return 0;
+    }
+  /* v1: the leaf in every hierarchy under the root (an alias such as cpu
+   * for cpu,cpuacct just finds it gone). */
+  rfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (rfd < 0 || (d = fdopendir (dup (rfd))) == NULL)
+    return sr_error_errno (err, "open %s", root);
+  while ((e = readdir (d)))
+    {
+      _cleanup_free_ char *leaf = NULL;
+      if (e->d_name[0] == '.')
+        continue;
+      if (asprintf (&leaf, "%s%s", e->d_name, path) < 0)
+        {
+          ret = sr_error_errno (err, "asprintf");
+          break;
+        }
+      if (unlinkat (rfd, leaf, AT_REMOVEDIR) < 0 && errno != ENOENT && errno != ENOTDIR
+          && ret == 0)
+        ret = sr_error_errno (err, "remove cgroup %s/%s", root, leaf);
+    }
+  closedir (d);
+  return ret;
 }
 
 int

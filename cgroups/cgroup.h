@@ -35,6 +35,15 @@ int sr_cgroup_create (const char *id, const sr_linux_t *linux_,
 /* Moves pid into the cgroup (every v1 hierarchy on v1). */
 int sr_cgroup_enter (sr_cgroup_t *cg, pid_t pid, sr_error_t *err);
 
+/* The cgroup path sr_cgroup_create would use for this container. */
+int sr_cgroup_resolve_path (const char *id, const sr_linux_t *linux_, char **path,
+                            sr_error_t *err);
+
+/* After a create that was killed before it saved its state: removes the
+ * leaf cgroup PATH in every hierarchy, only where it is empty (a cgroup
+ * with tasks belongs to someone else, and stays). Parents stay. */
+int sr_cgroup_remove_orphan (const char *path, sr_error_t *err);
+
 /* v2 only: an O_DIRECTORY fd of the leaf for clone3(CLONE_INTO_CGROUP), or
  * -1 on v1. Owned by cg. */
 int sr_cgroup_dirfd (sr_cgroup_t *cg);

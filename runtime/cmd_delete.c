@@ -1,7 +1,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cgroup.h"
 #include "commands.h"
 #include "container.h"
 #include "launch_config.h"
@@ -56,6 +58,17 @@ cmd_delete (sr_global_t *g, int argc, char **argv)
         }
       sr_error_clear (&err);
       memset (&st, 0, sizeof st);
+      char cg[4096];
+      ssize_t n = readlinkat (d.dirfd, SR_CGROUP_RECORD, cg, sizeof cg - 1);
+      if (n > 0)
+        {
+          cg[n] = '\0';
+          if (sr_cgroup_remove_orphan (cg, &err) < 0)
+            {
+              sr_log_warn ("%s", err.msg);
+              sr_error_clear (&err);
+            }
+        }
       return sr_container_dir_remove (&d, &err) < 0 ? sr_fail (&err) : 0;
     }
   sr_status_t s = sr_state_status (&d, &st);

@@ -41,7 +41,8 @@
 #endif
 
 /* Parent <-> init messages on a SOCK_SEQPACKET pair: one message each. */
-enum { SYNC_GO = 1, SYNC_HOOKS, SYNC_HOOKS_DONE, SYNC_READY, SYNC_START, SYNC_ERROR };
+enum { SYNC_GO = 1, SYNC_HOOKS, SYNC_HOOKS_DONE, SYNC_READY, SYNC_START, SYNC_ERROR,
+       SYNC_DETACH, SYNC_DETACHED };
 
 struct sync_msg {
   int type;
@@ -203,12 +204,17 @@ init_setup (init_ctx_t *x, sr_error_t *err)
                             sizeof exe, err) < 0)
     return -1;
 
-  /* Setup is done: from now on the init outlives the command that made it. */
-  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   sync_send (x->sync_fd, SYNC_READY, NULL, 0);
+  /* Only once the runtime has written our state (DETACH from create, START
+   * from run) may we outlive it: a runtime killed before that takes us
+   * with it, and leaves nothing that `delete` cannot find. */
   if (x->exec_listen >= 0)
     {
       char b;
+      if (sync_recv (x->sync_fd, &m) != SYNC_DETACH)
+        _exit (1);
+      prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+      sync_send (x->sync_fd, SYNC_DETACHED, NULL, 0);
       /* The parent is gone once `create` returns: errors go to `start`. */
       close (x->sync_fd);
       x->sync_fd = -1;
@@ -220,6 +226,8 @@ init_setup (init_ctx_t *x, sr_error_t *err)
     }
   else if (sync_recv (x->sync_fd, &m) != SYNC_START)
     _exit (1);
+  else
+    prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
 
   if (has_hooks (&h->start_container))
     {
@@ -347,6 +355,11 @@ resolve_rootfs (const char *bundle, const sr_config_t *c, sr_error_t *err)
       free (real);
       return sr_error (err, ENOTDIR, "root.path: %s", joined), NULL;
     }
+  if (strcmp (real, "/") == 0)
+    {
+      free (real);
+      return sr_error (err, EINVAL, "root.path: %s is the host's root directory", joined), NULL;
+    }
   return real;
 }
 
@@ -469,7 +482,19 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
 
   if (sr_container_dir_open (o->root, o->id, true, &d, err) < 0)
     goto out;
-  /* From here a failure must remove the state dir and all it names. */
+  /* From here a failure must remove the state dir and all it names. The
+   * cgroup's path is recorded before it exists: if we are killed before
+   * state.json is written, `delete --force` still finds it. */
+  {
+    _cleanup_free_ char *cgpath = NULL;
+    if (sr_cgroup_resolve_path (o->id, &c->linux_, &cgpath, err) < 0)
+      goto fail;
+    if (symlinkat (cgpath, d.dirfd, SR_CGROUP_RECORD) < 0)
+      {
+        sr_error_errno (err, "record the cgroup path");
+        goto fail;
+      }
+  }
   if (sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
     goto fail;
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
@@ -594,7 +619,16 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
 
-  if (o->start_now)
+  if (!o->start_now)
+    {
+      /* The init outlives us from its answer on (see init_setup). */
+      if (sync_send (sv[0], SYNC_DETACH, NULL, 0) < 0 || sync_recv (sv[0], &m) != SYNC_DETACHED)
+        {
+          sr_error (err, 0, "the container's init exited during setup");
+          goto fail;
+        }
+    }
+  else
     {
       sync_send (sv[0], SYNC_START, NULL, 0);
       int t = sync_recv (sv[0], &m);

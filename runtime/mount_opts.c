@@ -105,13 +105,22 @@ sr_mount_opts_parse (const sr_strv_t *opts, sr_mount_opts_t *out,
           break;
       if (k == sizeof options / sizeof *options)
         {
-          /* idmap options need idmapped mounts: refuse rather than ignore */
+          /* idmap options need idmapped mounts: refuse rather than ignore.
+           * On failure the data gathered so far is freed here: callers
+           * release nothing when parsing fails (leak found by
+           * tests/fuzz/fuzz_mount_opts). */
           if (strncmp (o, "idmap", 5) == 0 || strncmp (o, "ridmap", 6) == 0)
-            return sr_error (err, 0, "mount option \"%s\" is not supported", o);
+            {
+              sr_mount_opts_release (out);
+              return sr_error (err, 0, "mount option \"%s\" is not supported", o);
+            }
           if (*o == '\0')
             continue;
           if (append_data (&out->data, o) < 0)
-            return sr_error (err, ENOMEM, "mount options");
+            {
+              sr_mount_opts_release (out);
+              return sr_error (err, ENOMEM, "mount options");
+            }
           continue;
         }
       switch (options[k].kind)

@@ -16,6 +16,9 @@
 #define SR_ID_MAX 1024
 #define SR_EXEC_SOCK "exec.sock" /* exists from create until start */
 #define SR_STATE_FILE "state.json"
+/* A symlink to the cgroup path, made before the cgroup: what `delete
+ * --force` removes when a create was killed before writing state.json. */
+#define SR_CGROUP_RECORD "cgroup.path"
 
 typedef enum {
   SR_STATUS_CREATING,

@@ -52,6 +52,10 @@ sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
     {
       if (n + 1 >= cap)
         {
+          /* Every file we read (configs, state, profiles, policies) is small:
+           * a huge one is hostile, and must not cost us the memory. */
+          if (cap >= SR_FILE_MAX)
+            return sr_error (err, EFBIG, "%s: larger than %u MiB", path, SR_FILE_MAX >> 20);
           char *t = realloc (buf, cap * 2);
           if (t == NULL)
             return sr_error_errno (err, "realloc");
@@ -261,7 +265,10 @@ sr_close_fds_from (int from, const int *keep, size_t nkeep)
   int sorted[64];
   size_t n = nkeep < 64 ? nkeep : 64;
 
-  memcpy (sorted, keep, n * sizeof (int));
+  /* keep may be NULL when nkeep is 0 (hooks.c): memcpy from NULL is
+   * undefined even for 0 bytes (UBSan, tests/sanitize/run.sh). */
+  if (n)
+    memcpy (sorted, keep, n * sizeof (int));
   qsort (sorted, n, sizeof (int), cmp_int);
   for (size_t i = 0; i < n; i++)
     {

@@ -8,6 +8,8 @@
 
 #include "error.h"
 
+#define SR_FILE_MAX (16u << 20) /* sr_read_file_at refuses larger files */
+
 /* Whole-file helpers relative to a directory fd (AT_FDCWD allowed). */
 int sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
                      sr_error_t *err);
