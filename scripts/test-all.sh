@@ -4,6 +4,8 @@
 #   2. tests/integration/*.bats real containers, as root (bats --tap)
 #   3. tests/vm/run.sh         cgroup v2 tests in a VM (TAP), if present
 #   4. tests/clients/*.sh      client compatibility tests (TAP), if present
+#   5. tests/fuzz/run.sh       libFuzzer targets, a fixed budget each (TAP)
+#   6. tests/sanitize/run.sh   unit + integration under ASan/UBSan, valgrind (TAP)
 # Every TAP result and the Check summaries are added up into the last line:
 #   N passed, N failed, N skipped
 # and the exit status is non-zero when anything failed. Each failing test is
@@ -135,7 +137,7 @@ BATS_FILES=(tests/integration/*.bats)
 if [ ${#BATS_FILES[@]} -gt 0 ]; then
 	say "integration tests (bats --tap, ${#BATS_FILES[@]} files)"
 	T0=$SECONDS
-	timeout -k 10 1200 bats --tap "${BATS_FILES[@]}" </dev/null 2>&1 | tee "$LOGDIR/integration.tap"
+	timeout -k 10 1800 bats --tap "${BATS_FILES[@]}" </dev/null 2>&1 | tee "$LOGDIR/integration.tap"
 	rc=${PIPESTATUS[0]}
 	count_tap integration "$LOGDIR/integration.tap" "$rc"
 	say "integration: $((SECONDS - T0)) s"
@@ -170,6 +172,26 @@ for t in "${CLIENT_TESTS[@]}"; do
 	count_tap "$name" "$LOGDIR/$(basename "$t" .sh).tap" "$rc"
 	say "$name: $((SECONDS - T0)) s"
 done
+
+# ---- 6. fuzzing, 7. sanitizers ----------------------------------------------
+# tests/fuzz/run.sh SECONDS: each libFuzzer target for that budget, from the
+# committed corpus. tests/sanitize/run.sh: the unit and integration tests
+# against an ASan+UBSan build, and valgrind on the CLI paths that do not
+# exec. Both print TAP.
+run_tap_stage() { # NAME TIMEOUT SCRIPT [ARGS...]
+	local name=$1 limit=$2
+	shift 2
+	say "$name ($*)"
+	T0=$SECONDS
+	timeout -k 10 "$limit" bash "$@" </dev/null 2>&1 | tee "$LOGDIR/$name.tap"
+	rc=${PIPESTATUS[0]}
+	count_tap "$name" "$LOGDIR/$name.tap" "$rc"
+	say "$name: $((SECONDS - T0)) s"
+}
+[ -f tests/fuzz/run.sh ] && run_tap_stage fuzz 1200 tests/fuzz/run.sh "${FUZZ_SECONDS:-45}"
+# (1000 create/start/delete cycles ran above; under ASan 100 say as much)
+export SR_STRESS_CYCLES=${SANITIZE_STRESS_CYCLES:-100}
+[ -f tests/sanitize/run.sh ] && run_tap_stage sanitize 2400 tests/sanitize/run.sh
 
 # ---- cleanup ----------------------------------------------------------------
 # The tests' containers share the parent cgroup /secrun-test; each test removes
