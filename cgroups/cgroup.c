@@ -138,8 +138,8 @@ sr_cg_expand_slice (const char *slice, char **out, sr_error_t *err)
   /* The whole name becomes the last component of the path, which
    * append_components refuses beyond NAME_MAX anyway: refuse it before
    * the expansion, whose time and memory grow with the square of the
-   * length (a 60 KB "a-a-...-a.slice:p:n" kept create busy for minutes;
-   * found by tests/fuzz). */
+   * length (a 60 KB "a-a-...-a.slice:p:n" kept create busy for over a
+   * minute; found while writing tests/fuzz/fuzz_ids). */
   if (sl > NAME_MAX)
     return sr_error (err, 0, "linux.cgroupsPath: invalid slice name \"%.64s...\": "
                      "longer than %d bytes", slice, NAME_MAX);
