@@ -50,26 +50,8 @@ cmd_delete (sr_global_t *g, int argc, char **argv)
     }
   if (sr_state_read (&d, &st, &err) < 0)
     {
-      /* A create killed before it wrote its state: only --force may clean. */
-      if (!force)
-        {
-          sr_container_dir_close (&d);
-          return sr_fail (&err);
-        }
-      sr_error_clear (&err);
-      memset (&st, 0, sizeof st);
-      char cg[4096];
-      ssize_t n = readlinkat (d.dirfd, SR_CGROUP_RECORD, cg, sizeof cg - 1);
-      if (n > 0)
-        {
-          cg[n] = '\0';
-          if (sr_cgroup_remove_orphan (cg, &err) < 0)
-            {
-              sr_log_warn ("%s", err.msg);
-              sr_error_clear (&err);
-            }
-        }
-      return sr_container_dir_remove (&d, &err) < 0 ? sr_fail (&err) : 0;
+      sr_container_dir_close (&d);
+      return sr_fail (&err);
     }
   sr_status_t s = sr_state_status (&d, &st);
   if (!force && (s == SR_STATUS_RUNNING || s == SR_STATUS_PAUSED))

@@ -789,6 +789,20 @@ sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
       sr_log_warn ("%s", e2.msg);
       sr_error_clear (&e2);
     }
+  if (st->interrupted)
+    {
+      /* Only the path recorded before the cgroup was made is known: its
+       * empty leaves go (sr_cgroup_remove_orphan). */
+      char path[4096];
+      ssize_t n = readlinkat (d->dirfd, SR_CGROUP_RECORD, path, sizeof path - 1);
+      if (n > 0)
+        {
+          path[n] = '\0';
+          if (sr_cgroup_remove_orphan (path, &e2) < 0)
+            sr_log_warn ("%s", e2.msg);
+          sr_error_clear (&e2);
+        }
+    }
   c = state_has_hooks (st, "poststop") ? sr_state_config (st, &e2) : NULL;
   sr_error_clear (&e2);
   if (c && c->hooks.poststop.n)

@@ -198,7 +198,17 @@ sr_state_read (const sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
 
   memset (st, 0, sizeof *st);
   if (sr_read_file_at (d->dirfd, SR_STATE_FILE, &buf, &len, err) < 0)
-    return sr_error_prefix (err, "container \"%s\"", d->id);
+    {
+      struct stat sb;
+      if (fstatat (d->dirfd, SR_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT
+          && (st->id = strdup (d->id)) != NULL)
+        {
+          sr_error_clear (err);
+          st->interrupted = true;
+          return 0;
+        }
+      return sr_error_prefix (err, "container \"%s\"", d->id);
+    }
   o = json_loadb (buf, len, 0, &je);
   if (o == NULL || !json_is_object (o))
     {
@@ -244,6 +254,8 @@ sr_state_status (const sr_container_dir_t *d, const sr_state_t *st)
 {
   struct stat sb;
 
+  if (st->interrupted)
+    return SR_STATUS_STOPPED;
   if (st->pid <= 0)
     return SR_STATUS_CREATING;
   if (!sr_proc_alive (st->pid, st->pid_start))

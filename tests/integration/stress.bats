@@ -100,12 +100,20 @@ settled() {
 # fault injection, which follows the init too), then delete --force.
 crash_at() {
 	local sc=$1 n=$2
+	local st
 	timeout -k 5 20 strace -I1 -f -qq -o /dev/null -e trace="$sc" -e inject="$sc":signal=SIGKILL:when="$n" \
 		"$SECRUN" --root "$ROOT" create -b "$BUNDLE" "$ID" </dev/null >/dev/null 2>&1
+	# list and state stay sane: no state dir, or a stopped (or fully
+	# created) container
+	timeout 20 "$SECRUN" --root "$ROOT" list >/dev/null || { echo "list failed"; return 1; }
+	if [ -e "$ROOT/$ID" ]; then
+		st=$(timeout 20 "$SECRUN" --root "$ROOT" state "$ID" | jq -r .status) &&
+			[[ $st == stopped || $st == created ]] || { echo "state: '$st'"; return 1; }
+	fi
 	timeout -k 5 20 "$SECRUN" --root "$ROOT" delete -f "$ID" 2>&1
 }
 
-@test "create killed at any step (SIGKILL at the Nth syscall): delete --force leaves nothing" {
+@test "create killed at any step (SIGKILL at the Nth syscall): list/state stay sane, delete --force leaves nothing" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	is_secrun || skip "the step list is secrun's own"
 	[ -z "${SECRUN_SANITIZER:-}" ] || skip "under $SECRUN_SANITIZER, strace's fault injection runs each point to its timeout; the plain suite checks them"
@@ -125,7 +133,7 @@ crash_at() {
 		count=${count:-0}
 		for n in 1 2 3 5 8 13 21 34 55 89; do
 			[ "$n" -le "$count" ] || break
-			out=$(crash_at "$sc" "$n") || fail "$sc#$n: delete --force failed: $out"
+			out=$(crash_at "$sc" "$n") || fail "$sc#$n: $out"
 			find_leaks
 			[ ${#LEAKS[@]} = 0 ] || fail "$sc#$n: left behind: ${LEAKS[*]}"
 			steps=$((steps + 1))
