@@ -1339,9 +1339,10 @@ sr_cgroup_remove_orphan (const char *path, sr_error_t *err)
   struct dirent *e;
   int ret = 0;
 
+  /* (normalised: no "." or ".." components) */
   if (sr_cg_check_abs_path ("cgroup.path", path, err) < 0)
     return -1;
-  if (strcmp (path, "/") == 0 || strstr (path, "/../") || strstr (path, "/./"))
+  if (strcmp (path, "/") == 0)
     return sr_error (err, EINVAL, "cgroup.path: %s is not a container's cgroup", path);
   if (mode == SR_CG_V2)
     {
@@ -1355,8 +1356,14 @@ sr_cgroup_remove_orphan (const char *path, sr_error_t *err)
   /* v1: the leaf in every hierarchy under the root (an alias such as cpu
    * for cpu,cpuacct just finds it gone). */
   rfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rfd < 0 || (d = fdopendir (dup (rfd))) == NULL)
-    return sr_error_errno (err, "open %s", root);
+  int lfd = rfd < 0 ? -1 : fcntl (rfd, F_DUPFD_CLOEXEC, 3);
+  if (lfd < 0 || (d = fdopendir (lfd)) == NULL)
+    {
+      sr_error_errno (err, "open %s", root);
+      if (lfd >= 0)
+        close (lfd);
+      return -1;
+    }
   while ((e = readdir (d)))
     {
       _cleanup_free_ char *leaf = NULL;

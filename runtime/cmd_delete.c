@@ -1,9 +1,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "cgroup.h"
 #include "commands.h"
 #include "container.h"
 #include "launch_config.h"

@@ -499,8 +499,9 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     goto fail;
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
     goto fail;
-  /* run binds the socket now, before the workload can speak; create only
-   * makes the directory that is mounted, and start binds it. */
+  /* Bound before the workload can speak. create's socket closes when it
+   * returns (the directory stays mounted in the container); start binds a
+   * fresh one there before it releases the init. */
   if (notify_host && (notify_fd = sr_notify_listen (d.dirfd, err)) < 0)
     goto fail;
   if (o->console_socket && (console_fd = sr_terminal_connect (o->console_socket, err)) < 0)
