@@ -305,11 +305,21 @@ make_bundle_dir (const char *root, const char *id, char **dir, int *lockfd,
   sweep_stale (root, lfd);
   if (stat (state, &st) == 0)
     return sr_error (err, 0, "container \"%s\" already exists", id);
-  if (mkdirat (lfd, id, 0711) < 0)
-    return sr_error_errno (err, "%s/%s", ldir, id);
-  *lockfd = openat (lfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (*lockfd < 0 || flock (*lockfd, LOCK_EX | LOCK_NB) < 0)
-    return sr_error_errno (err, "lock %s/%s", ldir, id);
+  /* Made and locked under a dot name that sweep_stale skips, then renamed
+   * (the lock stays with the inode): another launch's sweep never sees it
+   * unlocked. */
+  char tmp[64];
+  snprintf (tmp, sizeof tmp, ".new-%d", (int) getpid ());
+  if (mkdirat (lfd, tmp, 0711) < 0)
+    return sr_error_errno (err, "%s/%s", ldir, tmp);
+  *lockfd = openat (lfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (*lockfd < 0 || flock (*lockfd, LOCK_EX | LOCK_NB) < 0
+      || renameat2 (lfd, tmp, lfd, id, RENAME_NOREPLACE) < 0)
+    {
+      int e = errno;
+      unlinkat (lfd, tmp, AT_REMOVEDIR);
+      return sr_error (err, e, "launch: bundle dir %s/%s", ldir, id);
+    }
   *dir = sr_path_join (ldir, id);
   return *dir ? 0 : sr_error (err, ENOMEM, "launch");
 }
