@@ -215,39 +215,37 @@ static int
 copy_cpuset (const char *mount, const char *path, int created, sr_error_t *err)
 {
   /* A new cpuset cgroup starts with empty cpus and mems, and a task cannot
-   * join it until they are set: copy them down from the parent. */
+   * join it until they are set: copy them down from the nearest existing
+   * ancestor, read once, into every level we made (with clone_children
+   * the kernel already wrote the same values). */
+  static const char *const files[2] = { "cpuset.cpus", "cpuset.mems" };
+  _cleanup_free_ char *cpus = NULL, *mems = NULL;
+  char **val[2] = { &cpus, &mems };
   int depth = 0;
+
   for (const char *p = path; *p; p++)
     depth += *p == '/';
-  for (int i = depth - created + 1; i <= depth; i++)
+  for (int i = depth - created; i <= depth; i++)
     {
       const char *p = path;
-      _cleanup_free_ char *dir = NULL, *parent = NULL;
-      _cleanup_close_ int fd = -1, pfd = -1;
+      _cleanup_free_ char *dir = NULL;
+      _cleanup_close_ int fd = -1;
       for (int k = 0; k < i; k++)
         p = strchrnul (p + 1, '/');
       if (asprintf (&dir, "%s%.*s", mount, (int) (p - path), path) < 0)
         return sr_error_errno (err, "asprintf");
-      parent = strdup (dir);
-      if (parent == NULL)
-        return sr_error_errno (err, "strdup");
-      *strrchr (parent, '/') = '\0';
       fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      pfd = open (parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0 || pfd < 0)
-        return sr_error_errno (err, "open %s", fd < 0 ? dir : parent);
+      if (fd < 0)
+        return sr_error_errno (err, "open %s", dir);
       for (int f = 0; f < 2; f++)
         {
-          const char *file = f ? "cpuset.mems" : "cpuset.cpus";
-          _cleanup_free_ char *mine = NULL, *theirs = NULL;
-          if (sr_cg_read_at (fd, file, &mine, err) < 0)
-            return -1;
-          if (mine[0] != '\n' && mine[0] != '\0')
-            continue; /* clone_children already did it */
-          if (sr_cg_read_at (pfd, file, &theirs, err) < 0)
-            return -1;
-          theirs[strcspn (theirs, "\n")] = '\0';
-          if (sr_cg_write_at (fd, file, theirs, err) < 0)
+          if (i == depth - created)
+            {
+              if (sr_cg_read_at (fd, files[f], val[f], err) < 0)
+                return -1;
+              (*val[f])[strcspn (*val[f], "\n")] = '\0';
+            }
+          else if (sr_cg_write_at (fd, files[f], *val[f], err) < 0)
             return sr_error_prefix (err, "%s", dir);
         }
     }
@@ -593,22 +591,49 @@ fmt_num (char *buf, size_t n, int64_t v)
     snprintf (buf, n, "%" PRId64, v);
 }
 
+/* Writes one rule to devices.allow or devices.deny, keeping each file
+ * open for the next rule: the kernel parses every write on its own. */
+static int
+dev_write (int dirfd, int *fd, const char *file, const char *value,
+           const char *field, sr_error_t *err)
+{
+  size_t len = strlen (value);
+  if (*fd < 0 && (*fd = openat (dirfd, file, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+    return sr_error_errno (err, FIELD "%s: open %s", field, file);
+  if (write (*fd, value, len) != (ssize_t) len)
+    return sr_error_errno (err, FIELD "%s: write \"%s\" to %s", field, value, file);
+  return 0;
+}
+
+static bool
+denies_all (const sr_device_rule_t *r)
+{
+  return !r->allow && r->type == 'a' && r->major < 0 && r->minor < 0
+         && (r->access == NULL || *r->access == '\0'
+             || (strlen (r->access) == 3 && strchr (r->access, 'r')
+                 && strchr (r->access, 'w') && strchr (r->access, 'm')));
+}
+
 static int
 v1_devices (sr_cgroup_t *cg, const sr_device_rule_t *rules, size_t n,
             sr_error_t *err)
 {
   int fd = ctl_fd (cg, "devices", "devices", err);
+  _cleanup_close_ int afd = -1, dfd = -1;
 
   if (fd < 0)
     return -1;
   /* Start from nothing, then replay the rules in order: the kernel keeps a
-   * default plus exceptions, so later rules override earlier ones. */
-  if (wr (fd, "devices.deny", "a", "devices", err) < 0)
+   * default plus exceptions, so later rules override earlier ones. A
+   * config that starts with deny-all (they all do) says it itself. */
+  if ((n == 0 || !denies_all (&rules[0]))
+      && dev_write (fd, &dfd, "devices.deny", "a", "devices", err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
     {
       const sr_device_rule_t *r = &rules[i];
       const char *file = r->allow ? "devices.allow" : "devices.deny";
+      int *ffd = r->allow ? &afd : &dfd;
       const char *acc = r->access && *r->access ? r->access : "rwm";
       char maj[24], min[24], buf[80], f[48];
 
@@ -620,7 +645,7 @@ v1_devices (sr_cgroup_t *cg, const sr_device_rule_t *rules, size_t n,
       if (r->type == 'a' && r->major < 0 && r->minor < 0 && strspn (acc, "rwm") == 3
           && strchr (acc, 'r') && strchr (acc, 'w') && strchr (acc, 'm'))
         {
-          if (wr (fd, file, "a", f, err) < 0)
+          if (dev_write (fd, ffd, file, "a", f, err) < 0)
             return -1;
           continue;
         }
@@ -630,7 +655,7 @@ v1_devices (sr_cgroup_t *cg, const sr_device_rule_t *rules, size_t n,
           if (r->type != 'a' && t)
             break;
           snprintf (buf, sizeof buf, "%c %s:%s %s", type, maj, min, acc);
-          if (wr (fd, file, buf, f, err) < 0)
+          if (dev_write (fd, ffd, file, buf, f, err) < 0)
             return -1;
         }
     }
@@ -647,9 +672,20 @@ v1_enter (sr_cgroup_t *cg, pid_t pid, sr_error_t *err)
   snprintf (buf, sizeof buf, "%d", (int) pid);
   for (size_t i = 0; i < cg->n_hier; i++)
     {
-      int fd = hier_fd (cg, &cg->hier[i], err);
-      if (fd < 0 || sr_cg_write_at (fd, "cgroup.procs", buf, err) < 0)
-        return sr_error_prefix (err, "joining cgroup %s%s", cg->hier[i].mount, cg->path);
+      sr_cg_hier_t *h = &cg->hier[i];
+      int r;
+      if (h->dirfd >= 0)
+        r = sr_cg_write_at (h->dirfd, "cgroup.procs", buf, err);
+      else
+        {
+          /* By path: the directory's own fd is not needed afterwards. */
+          _cleanup_free_ char *procs = NULL;
+          if (asprintf (&procs, "%s%s/cgroup.procs", h->mount, cg->path) < 0)
+            return sr_error_errno (err, "asprintf");
+          r = sr_cg_write_at (AT_FDCWD, procs, buf, err);
+        }
+      if (r < 0)
+        return sr_error_prefix (err, "joining cgroup %s%s", h->mount, cg->path);
     }
   return 0;
 }

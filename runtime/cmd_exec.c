@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cap-ng.h>
+#include "caps.h"
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -207,7 +207,7 @@ build_process (struct exec_args *a, const sr_config_t *c, sr_process_t *p,
       const char *name = a->caps[i];
       if (strncasecmp (name, "CAP_", 4) == 0)
         name += 4;
-      int cap = capng_name_to_capability (name);
+      int cap = sr_cap_by_name (name);
       if (cap < 0)
         return sr_error (err, 0, "--cap: unknown capability \"%s\"", a->caps[i]);
       uint64_t bit = 1ULL << cap;

@@ -2,7 +2,7 @@
  * tables the runtime uses, so it cannot claim what the code does not do. */
 #include "build-config.h"
 
-#include <cap-ng.h>
+#include "caps.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +26,9 @@ static json_t *
 capabilities (void)
 {
   json_t *a = json_array ();
-  for (unsigned c = 0; c <= CAP_LAST_CAP; c++)
+  for (unsigned c = 0; c <= SR_CAP_LAST; c++)
     {
-      const char *n = capng_capability_to_name (c);
+      const char *n = sr_cap_name (c);
       if (n == NULL)
         continue;
       char buf[64];

@@ -18,6 +18,8 @@ int sr_parse_create_opts (int argc, char **argv, bool run, sr_create_opts_t *o,
 int
 cmd_run (sr_global_t *g, int argc, char **argv)
 {
+  sr_container_dir_t kd = { .rootfd = -1, .dirfd = -1 };
+  sr_state_t ks = { 0 };
   sr_create_opts_t o = { .root = g->root, .systemd_cgroup = g->systemd_cgroup,
                          .policy = g->policy,
                          .start_now = true, .console_fd = -1 };
@@ -41,6 +43,11 @@ cmd_run (sr_global_t *g, int argc, char **argv)
           return sr_fail (&err);
         }
       o.console_fd = sv[1];
+    }
+  if (!detach)
+    {
+      o.keep_dir = &kd;
+      o.keep_state = &ks;
     }
   r = sr_container_create (&o, &pid, &err);
   if (sv[1] >= 0)
@@ -82,15 +89,7 @@ cmd_run (sr_global_t *g, int argc, char **argv)
   }
   status = sr_forward_until_exit (pid, 0);
 
-  sr_container_dir_t d;
-  sr_state_t st;
-  if (sr_container_load (g->root, o.id, &d, &st, &err) == 0)
-    {
-      if (sr_container_destroy (&d, &st, &err) < 0)
-        sr_log_error_t (&err);
-      sr_state_release (&st);
-    }
-  else
+  if (sr_container_reclaim (&kd, &ks, &err) < 0)
     sr_log_error_t (&err);
   return status;
 }

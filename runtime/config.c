@@ -11,7 +11,7 @@
 #include "config.h"
 #include "log.h"
 
-#include <cap-ng.h>
+#include "caps.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -787,7 +787,7 @@ cap_from_name (const char *name)
   if (name[i] || i == 0 || !isalpha ((unsigned char) lower[0]))
     return -1;
   lower[i] = '\0';
-  return capng_name_to_capability (lower);
+  return sr_cap_by_name (lower);
 }
 
 static int

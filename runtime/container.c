@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -41,8 +42,14 @@
 #endif
 
 /* Parent <-> init messages on a SOCK_SEQPACKET pair: one message each. */
-enum { SYNC_GO = 1, SYNC_HOOKS, SYNC_HOOKS_DONE, SYNC_READY, SYNC_START, SYNC_ERROR,
-       SYNC_DETACH, SYNC_DETACHED };
+/* The whole conversation: GO (the runtime has put us in our cgroups and
+ * saved our state), [HOOKS, HOOKS_DONE], READY (set up; from here we may
+ * outlive the runtime), then EOF when execve closes the socket, or ERROR
+ * with the reason. Nothing waits for an answer after READY. The init sets
+ * up its mounts while the runtime makes its cgroups, moves it into them
+ * and saves its state, and waits for GO only before pivot_root, when it
+ * binds its own v1 cgroups into /sys/fs/cgroup (see needs_go_first). */
+enum { SYNC_GO = 1, SYNC_HOOKS, SYNC_HOOKS_DONE, SYNC_READY, SYNC_ERROR };
 
 struct sync_msg {
   int type;
@@ -115,8 +122,34 @@ init_state_json (const init_ctx_t *x, const char *status)
   return s;
 }
 
-/* Everything the init does between the parent's go and execve. Returns
- * only on failure, with err set. */
+/* Whether the init must wait for GO before any setup: a new user
+ * namespace needs the id maps the runtime writes, a new cgroup namespace
+ * is rooted at the cgroup the runtime moves us into, hooks that run
+ * during setup talk to (or report to) the runtime, and a mount inside
+ * the cgroup mount needs that mount complete in order. Everything else
+ * in the setup depends on none of it: it runs while the runtime works,
+ * on the other CPU. */
+static bool
+needs_go_first (const sr_config_t *c)
+{
+  const sr_hooks_t *h = &c->hooks;
+  return sr_config_namespace (c, SR_NS_USER) || sr_config_namespace (c, SR_NS_CGROUP)
+         || has_hooks (&h->prestart) || has_hooks (&h->create_runtime)
+         || has_hooks (&h->create_container) || sr_mounts_cgroup_nested (c);
+}
+
+static int
+wait_go (init_ctx_t *x, sr_error_t *err)
+{
+  struct sync_msg m;
+  if (sync_recv (x->sync_fd, &m) != SYNC_GO)
+    return sr_error (err, 0, "the runtime went away during setup");
+  x->host_pid = (pid_t) m.errnum;
+  return 0;
+}
+
+/* Everything the init does between clone and execve. Returns only on
+ * failure, with err set. */
 static int
 init_setup (init_ctx_t *x, sr_error_t *err)
 {
@@ -126,11 +159,12 @@ init_setup (init_ctx_t *x, sr_error_t *err)
   struct sync_msg m;
   char exe[PATH_MAX];
   bool early_seccomp = x->bpf && !p->no_new_privileges.v;
+  bool go_first = needs_go_first (c);
+  sr_v1_cgroups_t v1cg = { .fd = -1 };
   int nfds;
 
-  if (sync_recv (x->sync_fd, &m) != SYNC_GO)
-    return sr_error (err, 0, "the runtime went away during setup");
-  x->host_pid = (pid_t) m.errnum;
+  if (go_first && wait_go (x, err) < 0)
+    return -1;
   {
     const sr_namespace_t *pidns = sr_config_namespace (c, SR_NS_PID);
     sr_process_allow_dumpable_writes (pidns && pidns->path == NULL);
@@ -144,7 +178,7 @@ init_setup (init_ctx_t *x, sr_error_t *err)
     return -1;
   if (sr_ns_apply_uts_sysctl (c, err) < 0 || sr_ns_loopback_up (c, err) < 0)
     return -1;
-  if (sr_mounts_prepare_rootfs (c, x->rootfs, err) < 0)
+  if (sr_mounts_prepare_rootfs (c, x->rootfs, go_first ? NULL : &v1cg, err) < 0)
     return -1;
   if (has_hooks (&h->prestart) || has_hooks (&h->create_runtime))
     {
@@ -162,6 +196,10 @@ init_setup (init_ctx_t *x, sr_error_t *err)
       if (sr_hooks_run (&h->create_container, "createContainer", state, err) < 0)
         return -1;
     }
+  if (!go_first && wait_go (x, err) < 0)
+    return -1;
+  if (sr_mounts_fill_v1_cgroups (&v1cg, err) < 0)
+    return -1;
   if (sr_mounts_pivot (x->rootfs, x->o->no_pivot, err) < 0)
     return -1;
   if (sr_mounts_finalize (c, err) < 0)
@@ -204,17 +242,14 @@ init_setup (init_ctx_t *x, sr_error_t *err)
                             sizeof exe, err) < 0)
     return -1;
 
+  /* The runtime saved our state before GO: from here we may outlive it.
+   * A runtime killed before this point takes us with it, and leaves
+   * nothing that `delete` cannot find. */
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
   sync_send (x->sync_fd, SYNC_READY, NULL, 0);
-  /* Only once the runtime has written our state (DETACH from create, START
-   * from run) may we outlive it: a runtime killed before that takes us
-   * with it, and leaves nothing that `delete` cannot find. */
   if (x->exec_listen >= 0)
     {
       char b;
-      if (sync_recv (x->sync_fd, &m) != SYNC_DETACH)
-        _exit (1);
-      prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-      sync_send (x->sync_fd, SYNC_DETACHED, NULL, 0);
       /* The parent is gone once `create` returns: errors go to `start`. */
       close (x->sync_fd);
       x->sync_fd = -1;
@@ -224,10 +259,6 @@ init_setup (init_ctx_t *x, sr_error_t *err)
       if (x->conn < 0 || read (x->conn, &b, 1) != 1)
         _exit (1);
     }
-  else if (sync_recv (x->sync_fd, &m) != SYNC_START)
-    _exit (1);
-  else
-    prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
 
   if (has_hooks (&h->start_container))
     {
@@ -396,6 +427,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   sr_config_t *c = NULL;
   sr_container_dir_t d = { .rootfd = -1, .dirfd = -1 };
   sr_cgroup_t *cg = NULL;
+  bool cg_first = true;
   sr_bpf_t bpf = { 0 };
   bool have_bpf = false;
   const char *notify_host = NULL;
@@ -495,7 +527,11 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
         goto fail;
       }
   }
-  if (sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
+  /* clone3 puts the init straight into a v2 cgroup, which must exist by
+   * then; v1 cgroups are made while the init sets up (it needs them only
+   * when it binds them into /sys/fs/cgroup, after GO). */
+  cg_first = sr_cgroup_detect () != SR_CG_V1;
+  if (cg_first && sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
     goto fail;
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
     goto fail;
@@ -520,7 +556,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   {
     struct sr_clone_args ca = { .flags = (uint64_t) sr_ns_clone_flags (c),
                                 .exit_signal = SIGCHLD };
-    int cgfd = sr_cgroup_dirfd (cg);
+    int cgfd = cg ? sr_cgroup_dirfd (cg) : -1;
     if (ns_fds[SR_NS_PID] >= 0 && setns (ns_fds[SR_NS_PID], CLONE_NEWPID) < 0)
       {
         sr_error_errno (err, "linux.namespaces: join the pid namespace");
@@ -551,6 +587,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
         close (d.rootfd);
         init_main (&x);
       }
+    if (!cg_first && sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
+      goto fail;
     if (cgfd < 0 && sr_cgroup_enter (cg, pid, err) < 0)
       goto fail;
   }
@@ -581,16 +619,25 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
                              json_string (c->annotations[i].value));
     }
 
-  if (sync_send (sv[0], SYNC_GO, NULL, (int) pid) < 0)
-    {
-      sr_error_errno (err, "start the container's init");
-      goto fail;
-    }
-  for (;;)
+  /* Saved before the init may go on: whatever happens next, `state` and
+   * `delete` find the container (its status follows the init's pid). */
+  if (sr_state_write (&d, &st, err) < 0)
+    goto fail;
+  /* An init that failed already has left its reason in the socket; the
+   * loop reads it whether or not GO could still be sent. */
+  sync_send (sv[0], SYNC_GO, NULL, (int) pid);
+  for (bool ready = false;;)
     {
       int t = sync_recv (sv[0], &m);
-      if (t == SYNC_READY)
+      if (t == SYNC_READY && !o->start_now)
         break;
+      if (t == SYNC_READY && !ready)
+        {
+          ready = true;
+          continue;
+        }
+      if (t == 0 && ready)
+        break; /* execve closed the socket */
       if (t == SYNC_ERROR)
         {
           /* The text already carries strerror. */
@@ -598,7 +645,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
           err->errnum = m.errnum;
           goto fail;
         }
-      if (t == SYNC_HOOKS)
+      if (t == SYNC_HOOKS && !ready)
         {
           /* prestart (deprecated) has always seen a created container, as
            * crun shows it and runtime-tools checks; createRuntime runs while
@@ -615,42 +662,55 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       goto fail;
     }
 
-  if (sr_state_write (&d, &st, err) < 0)
-    goto fail;
   if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
-
-  if (!o->start_now)
+  if (o->start_now)
     {
-      /* The init outlives us from its answer on (see init_setup). */
-      if (sync_send (sv[0], SYNC_DETACH, NULL, 0) < 0 || sync_recv (sv[0], &m) != SYNC_DETACHED)
-        {
-          sr_error (err, 0, "the container's init exited during setup");
-          goto fail;
-        }
-    }
-  else
-    {
-      sync_send (sv[0], SYNC_START, NULL, 0);
-      int t = sync_recv (sv[0], &m);
-      if (t == SYNC_ERROR)
-        {
-          sr_error (err, 0, "%s", m.msg);
-          err->errnum = m.errnum;
-          goto fail;
-        }
       _cleanup_free_ char *s = state_json_str (&st, SR_STATUS_RUNNING);
       sr_hooks_run_warn (&c->hooks.poststart, "poststart", s);
     }
   *pid_out = pid;
   if (o->notify_fd && o->start_now)
     *o->notify_fd = sr_steal_fd (notify_fd);
+  if (o->keep_dir && o->keep_state)
+    {
+      /* `run` destroys the container when it exits: with what we have in
+       * memory, instead of reading and parsing state.json again. Other
+       * commands may take the lock meanwhile. */
+      sr_state_t *k = o->keep_state;
+      memset (k, 0, sizeof *k);
+      k->id = strdup (o->id);
+      k->bundle = sr_steal_ptr (bundle);
+      k->rootfs = sr_steal_ptr (rootfs);
+      k->pid = pid;
+      k->pid_start = st.pid_start;
+      k->created = strdup (created);
+      k->owner = strdup ("root");
+      k->systemd_cgroup = o->systemd_cgroup;
+      k->cgroup = sr_steal_ptr (st.cgroup);
+      k->annotations = sr_steal_ptr (st.annotations);
+      k->config = json_incref (c->json);
+      flock (d.dirfd, LOCK_UN);
+      *o->keep_dir = d;
+      d.rootfd = d.dirfd = -1;
+      d.id = NULL;
+    }
   ret = 0;
   goto out;
 
 fail:
   if (pid > 0)
     {
+      /* The init works while we do: a failure of ours (joining a cgroup it
+       * already left) may follow from its own, which is the one to say. */
+      struct sync_msg em = { 0 };
+      if (sv[0] >= 0 && recv (sv[0], &em, sizeof em - 1, MSG_DONTWAIT) > 0
+          && em.type == SYNC_ERROR)
+        {
+          sr_error_clear (err);
+          sr_error (err, 0, "%s", em.msg);
+          err->errnum = em.errnum;
+        }
       kill (pid, SIGKILL);
       reap (pid);
     }
@@ -813,6 +873,26 @@ sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
     }
   sr_config_free (c);
   return sr_container_dir_remove (d, err);
+}
+
+int
+sr_container_reclaim (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
+{
+  struct stat sb;
+  int r = 0;
+
+  while (flock (d->dirfd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      {
+        r = sr_error_errno (err, "lock the state of \"%s\"", st->id);
+        break;
+      }
+  /* A `delete --force` meanwhile removed it all: nothing left to do. */
+  if (r == 0 && fstat (d->dirfd, &sb) == 0 && sb.st_nlink > 0)
+    r = sr_container_destroy (d, st, err);
+  sr_container_dir_close (d);
+  sr_state_release (st);
+  return r;
 }
 
 int

@@ -26,6 +26,10 @@ typedef struct {
   const char *policy;         /* --policy, or NULL for /etc/secrun/policy.json */
   int *notify_fd;             /* run: receives the bound NOTIFY_SOCKET proxy
                                  socket, or stays -1 */
+  sr_container_dir_t *keep_dir; /* run in the foreground: receive the state
+                                   dir (open, unlocked) and the state, for
+                                   sr_container_reclaim at the end */
+  sr_state_t *keep_state;
 } sr_create_opts_t;
 
 /* Sets up the container and leaves its init blocked just before execve
@@ -42,6 +46,11 @@ int sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
 /* Kills whatever is left, removes the cgroup, runs poststop hooks and
  * removes the state dir (which closes d). */
 int sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
+
+/* run in the foreground, once the init has exited: locks again the state
+ * dir kept by create and destroys the container, unless a concurrent
+ * delete already has. Releases d and st. */
+int sr_container_reclaim (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
 
 /* Waits (with pidfd, so it works for non-children) until pid exits. */
 int sr_wait_pid_gone (pid_t pid, uint64_t start, int timeout_ms);

@@ -30,7 +30,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
+#include "caps.h"
 
 #include "cleanup.h"
 #include "config.h"
@@ -536,7 +536,7 @@ cap_parse (const char *name, int *cap)
   if (name[i] || i == 0)
     return -1;
   lower[i] = '\0';
-  *cap = capng_name_to_capability (lower);
+  *cap = sr_cap_by_name (lower);
   return *cap < 0 ? -1 : 0;
 }
 
@@ -597,7 +597,7 @@ set_caps (const sr_launch_opts_t *o, json_t *process, char **weak, sr_error_t *e
   json_t *list = json_array ();
   for (c = 0; c <= top; c++)
     {
-      const char *cn = capng_capability_to_name ((unsigned) c);
+      const char *cn = sr_cap_name ((unsigned) c);
       char name[64];
       size_t k;
       if (cn == NULL)

@@ -10,7 +10,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <jansson.h>
 #include <string.h>
+#include <sys/auxv.h>
 
 #include "commands.h"
 #include "log.h"
@@ -129,6 +131,13 @@ main (int argc, char **argv)
   int c;
 
   sr_sealed_exe_init (argv);
+  {
+    /* jansson would otherwise read /dev/urandom for its hash seed; the
+     * kernel already gave us 16 random bytes. */
+    size_t seed;
+    memcpy (&seed, (const void *) getauxval (AT_RANDOM), sizeof seed);
+    json_object_seed (seed ? seed : 1);
+  }
   /* A hook or client that closes its end of a pipe must not kill us. */
   signal (SIGPIPE, SIG_IGN);
   opterr = 1;

@@ -33,13 +33,52 @@ sys_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
-/* Index of the end of the next component of path starting at i. */
-static size_t
-component_end (const char *path, size_t i)
+/* Creates the missing components of path (the last one a file if
+ * mkfile) and returns an O_PATH fd of it. Every lookup starts at rootfd
+ * with RESOLVE_IN_ROOT, and mkdirat/openat only ever take a single name
+ * relative to a parent resolved that way, so a symlink anywhere stays
+ * inside the rootfs. The parent is tried before the walk goes further up:
+ * usually only the last component is missing. */
+static int
+create_in_root (int rootfd, char *path, bool mkfile, int depth)
 {
-  while (path[i] && path[i] != '/')
-    i++;
-  return i;
+  _cleanup_close_ int parent = -1;
+  const char *name = path;
+  char *slash, *cut;
+  int fd = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
+
+  if (fd >= 0 || errno != ENOENT)
+    return fd;
+  if (depth > 64)
+    return -1;
+  slash = strrchr (path, '/');
+  cut = slash;
+  while (cut && cut > path && cut[-1] == '/')
+    cut--;
+  if (slash == NULL || cut == path)
+    parent = sys_openat2 (rootfd, "/", O_PATH | O_CLOEXEC | O_DIRECTORY, IN_ROOT);
+  else
+    {
+      *cut = '\0';
+      parent = create_in_root (rootfd, path, false, depth + 1);
+      *cut = '/';
+    }
+  if (parent < 0)
+    return -1;
+  if (slash)
+    name = slash + 1;
+  if (mkfile)
+    {
+      int f = openat (parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                      0644);
+      if (f < 0 && errno != EEXIST)
+        return -1;
+      if (f >= 0)
+        close (f);
+    }
+  else if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
+    return -1;
+  return sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
 }
 
 int
@@ -50,72 +89,22 @@ sr_open_in_root (int rootfd, const char *path, bool create, bool mkfile,
   size_t len = strlen (path);
   int fd;
 
-  fd = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
-  if (fd >= 0 || errno != ENOENT || !create)
+  if (!create)
     {
+      fd = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
       if (fd < 0)
         return sr_error_errno (err, "open %s inside the rootfs", path);
       return fd;
     }
   if (len >= sizeof buf)
     return sr_error (err, ENAMETOOLONG, "%s", path);
-
-  /* Walk the components, creating the missing ones. Each parent is opened
-   * with RESOLVE_IN_ROOT, and mkdirat/openat only ever take a single name
-   * relative to it, so a symlink anywhere stays inside the rootfs. */
-  size_t i = 0;
-  while (path[i] == '/')
-    i++;
-  while (path[i])
-    {
-      size_t end = component_end (path, i);
-      bool last = path[end] == '\0' || path[end + strspn (path + end, "/")] == '\0';
-      memcpy (buf, path, end);
-      buf[end] = '\0';
-      fd = sys_openat2 (rootfd, buf, O_PATH | O_CLOEXEC, IN_ROOT);
-      if (fd < 0 && errno == ENOENT)
-        {
-          char name[NAME_MAX + 1];
-          size_t nlen = end - i;
-          _cleanup_close_ int parent = -1;
-
-          if (nlen > NAME_MAX)
-            return sr_error (err, ENAMETOOLONG, "%s", path);
-          memcpy (name, path + i, nlen);
-          name[nlen] = '\0';
-          buf[i] = '\0';
-          parent = sys_openat2 (rootfd, i ? buf : "/", O_PATH | O_CLOEXEC
-                                | O_DIRECTORY, IN_ROOT);
-          if (parent < 0)
-            return sr_error_errno (err, "open %s inside the rootfs", buf);
-          if (last && mkfile)
-            {
-              int f = openat (parent, name, O_CREAT | O_EXCL | O_WRONLY
-                              | O_NOFOLLOW | O_CLOEXEC, 0644);
-              if (f < 0 && errno != EEXIST)
-                return sr_error_errno (err, "create %s inside the rootfs", path);
-              if (f >= 0)
-                close (f);
-            }
-          else if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
-            return sr_error_errno (err, "mkdir %s inside the rootfs", path);
-          memcpy (buf, path, end);
-          buf[end] = '\0';
-          fd = sys_openat2 (rootfd, buf, O_PATH | O_CLOEXEC, IN_ROOT);
-        }
-      if (fd < 0)
-        return sr_error_errno (err, "open %s inside the rootfs", buf);
-      if (last)
-        return fd;
-      close (fd);
-      i = end;
-      while (path[i] == '/')
-        i++;
-    }
-  /* path was "/" */
-  fd = sys_openat2 (rootfd, "/", O_PATH | O_CLOEXEC, IN_ROOT);
+  memcpy (buf, path, len + 1);
+  /* Trailing slashes name the same directory. */
+  while (len > 1 && buf[len - 1] == '/')
+    buf[--len] = '\0';
+  fd = create_in_root (rootfd, buf, mkfile, 0);
   if (fd < 0)
-    return sr_error_errno (err, "open the rootfs");
+    return sr_error_errno (err, "create %s inside the rootfs", path);
   return fd;
 }
 
@@ -305,16 +294,17 @@ host_is_cgroup2 (void)
 
 /* On a v1 (or hybrid) host, a "cgroup" mount shows the container its own
  * cgroup in each v1 hierarchy, read-only, as runc does (a JVM reads its
- * memory limit there). The init has already entered its cgroups, so
- * /proc/self/cgroup names them. mfd is a detached tmpfs. */
+ * memory limit there). The init has joined its cgroups, so
+ * /proc/self/cgroup names them. dir is the tmpfs that holds them. With
+ * each_ro every bind is made read-only on its own; otherwise the caller
+ * makes the whole tree read-only at once. */
 static int
-populate_v1_cgroups (int mfd, const char *what, sr_error_t *err)
+populate_v1_cgroups (int dir, bool each_ro, const char *what, sr_error_t *err)
 {
   _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
-  _cleanup_close_ int dir = openat (mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   char line[4096];
 
-  if (f == NULL || dir < 0)
+  if (f == NULL)
     return sr_error_errno (err, "%s: read /proc/self/cgroup", what);
   while (fgets (line, sizeof line, f))
     {
@@ -336,7 +326,7 @@ populate_v1_cgroups (int mfd, const char *what, sr_error_t *err)
                               | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
       if (mkdirat (dir, name, 0555) < 0 && errno != EEXIST)
         return sr_error_errno (err, "%s: mkdir %s", what, name);
-      if (mount_setattr (t, "", AT_EMPTY_PATH, &a, sizeof a) < 0
+      if ((each_ro && mount_setattr (t, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
           || move_mount (t, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return sr_error_errno (err, "%s: bind %s", what, src);
       /* "cpu,cpuacct" is also reachable as cpu and cpuacct */
@@ -344,6 +334,8 @@ populate_v1_cgroups (int mfd, const char *what, sr_error_t *err)
         {
           _cleanup_free_ char *copy = strdup (name);
           char *save = NULL;
+          if (copy == NULL)
+            return sr_error_errno (err, "strdup");
           for (char *tok = strtok_r (copy, ",", &save); tok; tok = strtok_r (NULL, ",", &save))
             if (symlinkat (name, dir, tok) < 0 && errno != EEXIST)
               return sr_error_errno (err, "%s: symlink %s", what, tok);
@@ -352,8 +344,36 @@ populate_v1_cgroups (int mfd, const char *what, sr_error_t *err)
   return 0;
 }
 
+/* Binds the v1 hierarchies into a cgroup tmpfs and, for a read-only
+ * mount (every config's), seals the tmpfs and every bind beneath it in
+ * one recursive call. mfd is the tmpfs's root, detached or attached. */
 static int
-do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
+fill_v1_cgroups (int mfd, bool ro, const char *what, sr_error_t *err)
+{
+  struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
+                          | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+  if (populate_v1_cgroups (mfd, !ro, what, err) < 0)
+    return -1;
+  if (ro && mount_setattr (mfd, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof a) < 0)
+    return sr_error_errno (err, "%s: read-only", what);
+  return 0;
+}
+
+int
+sr_mounts_fill_v1_cgroups (sr_v1_cgroups_t *d, sr_error_t *err)
+{
+  int r = 0;
+  if (d->fd >= 0)
+    r = fill_v1_cgroups (d->fd, d->ro, d->what, err);
+  if (d->fd >= 0)
+    close (d->fd);
+  d->fd = -1;
+  return r;
+}
+
+static int
+do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_v1_cgroups_t *defer,
+          sr_error_t *err)
 {
   char what[PATH_MAX + 64];
   sr_mount_opts_t o;
@@ -427,18 +447,9 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
       mfd = new_fs_mount (type, m->source, o.data, attrs, what, err);
       if (mfd < 0)
         goto out;
-      if (v1_cgroups)
-        {
-          struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-          if (populate_v1_cgroups (mfd, what, err) < 0)
-            goto out;
-          if ((o.attr_set & MOUNT_ATTR_RDONLY)
-              && mount_setattr (mfd, "", AT_EMPTY_PATH, &ro, sizeof ro) < 0)
-            {
-              sr_error_errno (err, "%s: read-only", what);
-              goto out;
-            }
-        }
+      if (v1_cgroups && defer == NULL
+          && fill_v1_cgroups (mfd, o.attr_set & MOUNT_ATTR_RDONLY, what, err) < 0)
+        goto out;
       if (o.propagation)
         {
           struct mount_attr a = { .propagation = o.propagation };
@@ -463,6 +474,25 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_error_t *err)
     {
       sr_error_errno (err, "%s: move_mount", what);
       goto out;
+    }
+  if (!bind && defer && strcmp (m->type, "cgroup") == 0 && strcmp (type, "tmpfs") == 0)
+    {
+      /* Filled once the init has joined its cgroups: keep the tmpfs's
+       * root, now in place. */
+      if (defer->fd >= 0)
+        {
+          sr_error (err, 0, "%s: a second cgroup mount", what);
+          goto out;
+        }
+      defer->fd = sys_openat2 (rootfd, m->destination, O_PATH | O_CLOEXEC, IN_ROOT);
+      if (defer->fd < 0)
+        {
+          sr_error_errno (err, "%s: reopen", what);
+          goto out;
+        }
+      defer->ro = o.attr_set & MOUNT_ATTR_RDONLY;
+      snprintf (defer->what, sizeof defer->what, "mounts[%zu] (cgroup on %.64s)", idx,
+                m->destination);
     }
   ret = 0;
   goto out;
@@ -516,19 +546,24 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
   devdir = openat (dev, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (devdir < 0)
     return sr_error_errno (err, "open /dev in the rootfs");
-  for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++)
-    {
-      char host[64];
-      snprintf (host, sizeof host, "/dev/%s", default_devices[i].name);
-      int made = make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
-                            makedev (default_devices[i].maj, default_devices[i].min),
-                            host, err);
-      if (made < 0)
-        return -1;
-      /* mknod obeys our umask: set the mode the workload expects. */
-      if (made && fchmodat (devdir, default_devices[i].name, 0666, 0) < 0)
-        return sr_error_errno (err, "chmod /dev/%s", default_devices[i].name);
-    }
+  {
+    /* mknod obeys the umask: with none, the nodes get exactly 0666
+     * without a chmod each. */
+    mode_t old = umask (0);
+    for (size_t i = 0; i < sizeof default_devices / sizeof *default_devices; i++)
+      {
+        char host[64];
+        snprintf (host, sizeof host, "/dev/%s", default_devices[i].name);
+        if (make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
+                       makedev (default_devices[i].maj, default_devices[i].min),
+                       host, err) < 0)
+          {
+            umask (old);
+            return -1;
+          }
+      }
+    umask (old);
+  }
   for (size_t i = 0; i < sizeof default_links / sizeof *default_links; i++)
     if (symlinkat (default_links[i].target, devdir, default_links[i].name) < 0
         && errno != EEXIST)
@@ -570,6 +605,23 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
   return 0;
 }
 
+bool
+sr_mounts_cgroup_nested (const sr_config_t *c)
+{
+  for (size_t i = 0; i < c->n_mounts; i++)
+    {
+      const char *d = c->mounts[i].destination;
+      size_t n = strlen (d);
+      if (c->mounts[i].type == NULL || strcmp (c->mounts[i].type, "cgroup") != 0)
+        continue;
+      for (size_t j = i + 1; j < c->n_mounts; j++)
+        if (strncmp (c->mounts[j].destination, d, n) == 0
+            && (c->mounts[j].destination[n] == '/' || c->mounts[j].destination[n] == '\0'))
+          return true;
+    }
+  return false;
+}
+
 static bool
 binds_dev (const sr_config_t *c)
 {
@@ -582,7 +634,7 @@ binds_dev (const sr_config_t *c)
 
 int
 sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
-                          sr_error_t *err)
+                          sr_v1_cgroups_t *defer, sr_error_t *err)
 {
   _cleanup_close_ int rootfd = -1;
   unsigned long prop = MS_SLAVE | MS_REC;
@@ -608,7 +660,7 @@ sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
   if (rootfd < 0)
     return sr_error_errno (err, "open rootfs %s", rootfs);
   for (size_t i = 0; i < c->n_mounts; i++)
-    if (do_mount (rootfd, &c->mounts[i], i, err) < 0)
+    if (do_mount (rootfd, &c->mounts[i], i, defer, err) < 0)
       return -1;
   if (!binds_dev (c) && setup_dev (rootfd, c, err) < 0)
     return -1;
@@ -650,8 +702,25 @@ sr_mounts_pivot (const char *rootfs, bool no_pivot, sr_error_t *err)
   return 0;
 }
 
+/* The null device, opened and checked once for every masked file: its
+ * clone is the mask, taken through an fd whose inode we checked, so a
+ * /dev/null swapped for a symlink or another node cannot redirect it
+ * (the CVE-2025-31133 class). */
 static int
-mask_path (const char *path, sr_error_t *err)
+null_device (int *nfd, const char *path, sr_error_t *err)
+{
+  struct stat ns;
+  if (*nfd >= 0)
+    return *nfd;
+  *nfd = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (*nfd < 0 || fstat (*nfd, &ns) < 0 || !S_ISCHR (ns.st_mode)
+      || ns.st_rdev != makedev (1, 3))
+    return sr_error (err, 0, "maskedPaths: %s: /dev/null is not the null device", path);
+  return *nfd;
+}
+
+static int
+mask_path (const char *path, int *nfd, sr_error_t *err)
 {
   struct stat st;
   _cleanup_close_ int fd = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -668,15 +737,9 @@ mask_path (const char *path, sr_error_t *err)
                       | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path, err);
   else
     {
-      /* The mask is a clone of the null device itself, taken through an fd
-       * whose inode we checked: a /dev/null swapped for a symlink or
-       * another node cannot redirect it (the CVE-2025-31133 class). */
-      struct stat ns;
-      _cleanup_close_ int nfd = open ("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-      if (nfd < 0 || fstat (nfd, &ns) < 0 || !S_ISCHR (ns.st_mode)
-          || ns.st_rdev != makedev (1, 3))
-        return sr_error (err, 0, "maskedPaths: %s: /dev/null is not the null device", path);
-      m = open_tree (nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+      if (null_device (nfd, path, err) < 0)
+        return -1;
+      m = open_tree (*nfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     }
   if (m < 0)
     return err->msg ? -1 : sr_error_errno (err, "maskedPaths: %s", path);
@@ -709,12 +772,13 @@ int
 sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
 {
   const sr_linux_t *l = &c->linux_;
+  _cleanup_close_ int nfd = -1;
   int ret = 0;
 
   for (size_t i = 0; ret == 0 && i < l->readonly_paths.n; i++)
     ret = readonly_path (l->readonly_paths.v[i], err);
   for (size_t i = 0; ret == 0 && i < l->masked_paths.n; i++)
-    ret = mask_path (l->masked_paths.v[i], err);
+    ret = mask_path (l->masked_paths.v[i], &nfd, err);
   if (ret < 0)
     return -1;
   if (c->root_readonly)

@@ -32,10 +32,28 @@ size_t sr_mount_opts_known (const char **out, size_t max);
 /* "shared", "rslave", ... → MS_* propagation flags (with MS_REC); -1 bad. */
 long sr_propagation_parse (const char *s);
 
+/* On a v1 host, the tmpfs of a "cgroup" mount, in place but still empty
+ * until the init has joined its cgroups. */
+typedef struct {
+  int fd; /* its root (O_PATH), or -1 */
+  bool ro;
+  char what[128];
+} sr_v1_cgroups_t;
+
 /* Everything between the new mount namespace and pivot_root. Runs in the
- * container's init (after fork); may allocate. */
+ * container's init (after fork); may allocate. With defer (fd = -1 on
+ * entry), a v1 "cgroup" mount is left empty for
+ * sr_mounts_fill_v1_cgroups, so that the setup need not wait for the
+ * runtime to move the init into its cgroups; without, the init must
+ * already be in them. */
 int sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
-                              sr_error_t *err);
+                              sr_v1_cgroups_t *defer, sr_error_t *err);
+/* Binds the init's own v1 cgroups into the deferred tmpfs, read-only as
+ * the mount asks, and closes d->fd. A no-op when d->fd is -1. */
+int sr_mounts_fill_v1_cgroups (sr_v1_cgroups_t *d, sr_error_t *err);
+/* Whether a mount lands inside a "cgroup" mount listed before it: the
+ * cgroup mount must then be complete in order (no deferral). */
+bool sr_mounts_cgroup_nested (const sr_config_t *c);
 /* pivot_root (or MS_MOVE + chroot with no_pivot) into rootfs. */
 int sr_mounts_pivot (const char *rootfs, bool no_pivot, sr_error_t *err);
 /* After pivot: masked and read-only paths, then the read-only root. */

@@ -12,7 +12,7 @@
 
 #include "policy.h"
 
-#include <cap-ng.h>
+#include "caps.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -448,13 +448,13 @@ cap_number (const char *name)
   if (name[i] || i == 0 || !isalpha ((unsigned char) lower[0]))
     return -1;
   lower[i] = '\0';
-  return capng_name_to_capability (lower);
+  return sr_cap_by_name (lower);
 }
 
 static void
 cap_name (int cap, char *buf, size_t n)
 {
-  const char *s = capng_capability_to_name ((unsigned) cap);
+  const char *s = sr_cap_name ((unsigned) cap);
   size_t i, o;
 
   if (s == NULL)

@@ -1,6 +1,5 @@
 #include "process.h"
 
-#include <cap-ng.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -17,6 +16,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cleanup.h"
 #include "log.h"
 #include "utils.h"
@@ -164,28 +164,18 @@ sr_process_new_keyring (const char *id, sr_error_t *err)
   return 0;
 }
 
-static void
-add_set (capng_type_t type, uint64_t mask)
-{
-  for (unsigned c = 0; c <= CAP_LAST_CAP && c < 64; c++)
-    if (mask & (1ULL << c))
-      capng_update (CAPNG_ADD, type, c);
-}
-
 int
 sr_process_apply_identity (const sr_process_t *p, sr_error_t *err)
 {
   uid_t uid = (uid_t) p->user.uid.v;
   gid_t gid = (gid_t) p->user.gid.v;
   const sr_caps_t *c = &p->caps;
+  int r;
 
   /* The bounding set first: dropping from it needs CAP_SETPCAP, which we
    * lose with the uid change. Caps not asked for are gone for good. */
-  capng_clear (CAPNG_SELECT_ALL);
-  if (c->set)
-    add_set (CAPNG_BOUNDING_SET, c->bounding);
-  if (capng_apply (CAPNG_SELECT_BOUNDS) < 0)
-    return sr_error_errno (err, "process.capabilities.bounding: apply");
+  if ((r = sr_caps_limit_bounding (c->set ? c->bounding : 0)) < 0)
+    return sr_error (err, -r, "process.capabilities.bounding: apply");
 
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return sr_error_errno (err, "prctl PR_SET_KEEPCAPS");
@@ -198,25 +188,22 @@ sr_process_apply_identity (const sr_process_t *p, sr_error_t *err)
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return sr_error_errno (err, "prctl PR_SET_KEEPCAPS");
 
-  capng_clear (CAPNG_SELECT_CAPS);
   if (c->set)
-    {
-      add_set (CAPNG_EFFECTIVE, c->effective);
-      add_set (CAPNG_PERMITTED, c->permitted);
-      add_set (CAPNG_INHERITABLE, c->inheritable);
-    }
-  if (capng_apply (CAPNG_SELECT_CAPS) < 0)
-    return sr_error_errno (err, "process.capabilities: capset");
+    r = sr_caps_set (c->effective, c->permitted, c->inheritable);
+  else
+    r = sr_caps_set (0, 0, 0);
+  if (r < 0)
+    return sr_error (err, -r, "process.capabilities: capset");
   /* Ambient is cleared always, then raised only as asked: an ambient cap
    * needs to be permitted and inheritable, so ask after capset. */
   if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     return sr_error_errno (err, "clear the ambient set");
   if (c->set && c->ambient)
-    for (unsigned cap = 0; cap <= CAP_LAST_CAP && cap < 64; cap++)
+    for (unsigned cap = 0; cap <= SR_CAP_LAST; cap++)
       if ((c->ambient & (1ULL << cap))
           && prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-        return sr_error_errno (err, "process.capabilities.ambient: raise %s",
-                               capng_capability_to_name (cap));
+        return sr_error_errno (err, "process.capabilities.ambient: raise CAP_%s",
+                               sr_cap_name (cap));
   if (p->no_new_privileges.v
       && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return sr_error_errno (err, "process.noNewPrivileges");

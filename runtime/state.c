@@ -122,6 +122,15 @@ sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err)
   DIR *dir;
   struct dirent *de;
 
+  /* What every container has, by name; a walk only for the rest
+   * (exec.sock, notify/). */
+  unlinkat (d->dirfd, SR_STATE_FILE, 0);
+  unlinkat (d->dirfd, SR_CGROUP_RECORD, 0);
+  if (unlinkat (d->rootfd, d->id, AT_REMOVEDIR) == 0)
+    {
+      sr_container_dir_close (d);
+      return 0;
+    }
   fd = openat (d->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0 && (dir = fdopendir (fd)) != NULL)
     {

@@ -209,16 +209,37 @@ sr_proc_alive (pid_t pid, uint64_t start_time)
 }
 
 void
+sr_rfc3339_format (int64_t sec, long nsec, char *buf, size_t n)
+{
+  int64_t days = sec / 86400, secs = sec % 86400, z, era, doe, yoe, y, doy, mp, d, m;
+
+  /* By hand: glibc's gmtime_r() and strftime() load /etc/localtime first.
+   * The civil date from days since the epoch is H. Hinnant's algorithm. */
+  if (secs < 0)
+    {
+      secs += 86400;
+      days--;
+    }
+  z = days + 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = doy - (153 * mp + 2) / 5 + 1;
+  m = mp < 10 ? mp + 3 : mp - 9;
+  y += m <= 2;
+  snprintf (buf, n, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 "T%02" PRId64 ":%02" PRId64
+            ":%02" PRId64 ".%09ldZ", y, m, d, secs / 3600, secs / 60 % 60, secs % 60, nsec);
+}
+
+void
 sr_rfc3339_now (char *buf, size_t n)
 {
   struct timespec ts;
-  struct tm tm;
-  char base[32];
-
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf, n, "%s.%09ldZ", base, ts.tv_nsec);
+  sr_rfc3339_format (ts.tv_sec, ts.tv_nsec, buf, n);
 }
 
 char *
@@ -282,14 +303,47 @@ sr_close_fds_from (int from, const int *keep, size_t nkeep)
   return (int) syscall (SYS_close_range, from, ~0U, 0);
 }
 
+/* The signals whose disposition is not the default (ignored or caught),
+ * from /proc/self/status; all of them if that cannot be read. */
+static uint64_t
+signals_not_default (void)
+{
+  char buf[4096];
+  uint64_t set = 0;
+  int found = 0;
+  ssize_t n = 0, r;
+  int fd = open ("/proc/self/status", O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return ~0ULL;
+  while (n < (ssize_t) sizeof buf - 1
+         && (r = read (fd, buf + n, sizeof buf - 1 - (size_t) n)) > 0)
+    n += r;
+  close (fd);
+  buf[n > 0 ? n : 0] = '\0';
+  for (const char *k = buf; (k = strstr (k, "\nSig")) != NULL; k++)
+    if (strncmp (k + 4, "Ign:", 4) == 0 || strncmp (k + 4, "Cgt:", 4) == 0)
+      {
+        char *end;
+        set |= strtoull (k + 8, &end, 16);
+        if (end != k + 8)
+          found++;
+      }
+  return found == 2 ? set : ~0ULL;
+}
+
 void
 sr_reset_signals (void)
 {
   sigset_t none;
+  uint64_t set = signals_not_default ();
+
   /* Ignored dispositions and the mask survive execve: the workload must
-   * start with the defaults, not with what the runtime needed. */
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP)
+   * start with the defaults, not with what the runtime needed. Only the
+   * signals not already at their default are touched (one or two, not 64
+   * syscalls on the start path). */
+  for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP && (set & (1ULL << (sig - 1))))
       signal (sig, SIG_DFL);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);

@@ -31,6 +31,9 @@ bool sr_proc_alive (pid_t pid, uint64_t start_time);
 
 /* RFC 3339 UTC with nanoseconds, into buf (>= 40 bytes). */
 void sr_rfc3339_now (char *buf, size_t n);
+/* sec.nsec since the epoch as RFC 3339 UTC ("1970-01-01T00:00:00.000000000Z"),
+ * without reading the time zone files. */
+void sr_rfc3339_format (int64_t sec, long nsec, char *buf, size_t n);
 
 /* Writes all of buf, retrying on EINTR and short writes. */
 int sr_write_all (int fd, const void *buf, size_t len);

@@ -71,8 +71,8 @@ stale() {
 
 command -v "$CC" >/dev/null || bail "$CC not found: install clang and libclang-rt-14-dev (scripts/deps.sh)"
 command -v pkg-config >/dev/null || bail "pkg-config not found (scripts/deps.sh)"
-PKG_CFLAGS=$(pkg-config --cflags jansson libseccomp libcap-ng) || bail "pkg-config: jansson, libseccomp or libcap-ng missing (scripts/deps.sh)"
-PKG_LIBS=$(pkg-config --libs jansson libseccomp libcap-ng) || bail "pkg-config failed"
+PKG_CFLAGS=$(pkg-config --cflags jansson libseccomp) || bail "pkg-config: jansson or libseccomp missing (scripts/deps.sh)"
+PKG_LIBS=$(pkg-config --libs jansson libseccomp) || bail "pkg-config failed"
 echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' >"$BUILD/probe.c"
 "$CC" -fsanitize=fuzzer,address,undefined "$BUILD/probe.c" -o "$BUILD/probe" >"$BUILD/logs/probe.log" 2>&1 ||
 	bail "$CC cannot build libFuzzer targets: install libclang-rt-14-dev (scripts/deps.sh)"

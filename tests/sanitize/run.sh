@@ -175,8 +175,8 @@ build() {
 		echo "$CC not found (scripts/deps.sh)"
 		return 1
 	}
-	pkgc=$(pkg-config --cflags libseccomp libcap-ng jansson libarchive) &&
-		pkgl=$(pkg-config --libs libseccomp libcap-ng jansson) &&
+	pkgc=$(pkg-config --cflags libseccomp jansson libarchive) &&
+		pkgl=$(pkg-config --libs libseccomp jansson) &&
 		pkgarchive=$(pkg-config --libs libarchive) || {
 		echo "pkg-config: a library is missing (scripts/deps.sh)"
 		return 1

@@ -1,13 +1,19 @@
-/* Unit tests for the small pure pieces: ids, mount options, signals. */
+/* Unit tests for the small pure pieces: ids, mount options, signals,
+ * capability names, timestamps. */
 #include <check.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <time.h>
 
+#include "caps.h"
 #include "mounts.h"
 #include "signals.h"
 #include "state.h"
+#include "utils.h"
 
 static int
 id_ok (const char *id)
@@ -138,6 +144,98 @@ START_TEST (test_signals)
 }
 END_TEST
 
+static void
+on_usr1 (int sig)
+{
+  (void) sig;
+}
+
+/* What execve would keep (ignored signals, the mask) goes back to the
+ * defaults, and so do handlers: all of them, found in /proc/self/status. */
+START_TEST (test_reset_signals)
+{
+  struct sigaction sa = { .sa_handler = on_usr1 }, got;
+  sigset_t block, now;
+
+  signal (SIGHUP, SIG_IGN);
+  signal (SIGRTMIN + 3, SIG_IGN);
+  sigaction (SIGUSR1, &sa, NULL);
+  sigemptyset (&block);
+  sigaddset (&block, SIGTERM);
+  sigprocmask (SIG_BLOCK, &block, NULL);
+  sr_reset_signals ();
+  for (int sig = 1; sig < 32; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      {
+        ck_assert_int_eq (sigaction (sig, NULL, &got), 0);
+        ck_assert_msg (got.sa_handler == SIG_DFL, "signal %d not reset", sig);
+      }
+  ck_assert_int_eq (sigaction (SIGRTMIN + 3, NULL, &got), 0);
+  ck_assert (got.sa_handler == SIG_DFL);
+  sigprocmask (SIG_SETMASK, NULL, &now);
+  ck_assert (!sigismember (&now, SIGTERM));
+}
+END_TEST
+
+START_TEST (test_cap_names)
+{
+  for (unsigned c = 0; c <= SR_CAP_LAST; c++)
+    {
+      ck_assert_ptr_nonnull (sr_cap_name (c));
+      ck_assert_int_eq (sr_cap_by_name (sr_cap_name (c)), (int) c);
+    }
+  ck_assert_int_eq (sr_cap_by_name ("chown"), CAP_CHOWN);
+  ck_assert_int_eq (sr_cap_by_name ("net_raw"), CAP_NET_RAW);
+  ck_assert_int_eq (sr_cap_by_name ("sys_admin"), CAP_SYS_ADMIN);
+  ck_assert_int_eq (sr_cap_by_name ("audit_read"), CAP_AUDIT_READ);
+  ck_assert_int_eq (sr_cap_by_name ("checkpoint_restore"), CAP_CHECKPOINT_RESTORE);
+  ck_assert_int_eq (SR_CAP_LAST, CAP_LAST_CAP);
+  ck_assert_int_eq (sr_cap_by_name ("SYS_ADMIN"), CAP_SYS_ADMIN);
+  ck_assert_int_eq (sr_cap_by_name ("CAP_SYS_ADMIN"), -1);
+  ck_assert_int_eq (sr_cap_by_name ("test"), -1);
+  ck_assert_int_eq (sr_cap_by_name (""), -1);
+  ck_assert_ptr_null (sr_cap_name (SR_CAP_LAST + 1));
+}
+END_TEST
+
+/* Our hand-made UTC against glibc's gmtime_r(), across leap days,
+ * centuries and times before the epoch. */
+START_TEST (test_rfc3339)
+{
+  static const int64_t when[] = { 0, -1, 59, 86399, 86400, 951782400, 951868799,
+                                  978307200, 1709164800, 1795424707, 4102444800,
+                                  4107542399, -2208988800, 253402300799 };
+  char mine[64], ref[64];
+
+  sr_rfc3339_format (0, 0, mine, sizeof mine);
+  ck_assert_str_eq (mine, "1970-01-01T00:00:00.000000000Z");
+  sr_rfc3339_format (951825600, 5, mine, sizeof mine);
+  ck_assert_str_eq (mine, "2000-02-29T12:00:00.000000005Z");
+  for (size_t i = 0; i < sizeof when / sizeof *when; i++)
+    {
+      time_t t = (time_t) when[i];
+      struct tm tm;
+      gmtime_r (&t, &tm);
+      snprintf (ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d.000000123Z",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+      sr_rfc3339_format (when[i], 123, mine, sizeof mine);
+      ck_assert_str_eq (mine, ref);
+    }
+  for (int64_t t = -400LL * 86400 * 366; t < 400LL * 86400 * 366; t += 86400 * 7 + 3607)
+    {
+      time_t tt = (time_t) t;
+      struct tm tm;
+      gmtime_r (&tt, &tm);
+      snprintf (ref, sizeof ref, "%04d-%02d-%02dT%02d:%02d:%02d.000000000Z",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+      sr_rfc3339_format (t, 0, mine, sizeof mine);
+      ck_assert_str_eq (mine, ref);
+    }
+}
+END_TEST
+
 int
 main (void)
 {
@@ -151,6 +249,9 @@ main (void)
   tcase_add_test (t, test_mount_opts_idmap_refused);
   tcase_add_test (t, test_propagation);
   tcase_add_test (t, test_signals);
+  tcase_add_test (t, test_reset_signals);
+  tcase_add_test (t, test_cap_names);
+  tcase_add_test (t, test_rfc3339);
   suite_add_tcase (s, t);
   SRunner *r = srunner_create (s);
   srunner_run_all (r, CK_NORMAL);

@@ -5,7 +5,6 @@
 # define _GNU_SOURCE
 #endif
 
-#include <cap-ng.h>
 #include <check.h>
 #include <ctype.h>
 #include <fcntl.h>
@@ -22,6 +21,7 @@
 /* Not "config.h": from this directory the include path finds autoconf's
  * config.h in the build root before runtime/. */
 #include "../../runtime/config.h"
+#include "../../runtime/caps.h"
 #include "../../runtime/policy.h"
 #include "../../runtime/spec.h"
 
@@ -500,7 +500,7 @@ START_TEST (test_rule_privileged)
   for (int i = 0; i <= 37; i++)
     {
       char name[64];
-      const char *s = capng_capability_to_name ((unsigned) i);
+      const char *s = sr_cap_name ((unsigned) i);
       snprintf (name, sizeof name, "CAP_%s", s);
       for (char *p = name; *p; p++)
         *p = (char) toupper ((unsigned char) *p);

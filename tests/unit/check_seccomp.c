@@ -28,8 +28,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
 
+#include "caps.h"
 #include "seccomp_bpf.h"
 #include <seccomp.h>
 
@@ -1197,8 +1197,8 @@ child_load (int out, void *data)
 
   if (c->drop_caps)
     {
-      capng_clear (CAPNG_SELECT_BOTH);
-      CHILD_CHECK (out, capng_apply (CAPNG_SELECT_BOTH) == 0, "capng_apply");
+      CHILD_CHECK (out, sr_caps_limit_bounding (0) == 0, "drop the bounding set");
+      CHILD_CHECK (out, sr_caps_set (0, 0, 0) == 0, "capset");
     }
   else
     CHILD_CHECK (out, prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0, "nnp: %m");
