@@ -440,6 +440,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   int ret = -1;
   char created[64];
   sr_state_t st = { 0 };
+  sr_state_text_t stt = { 0 };
+  bool raw_config = false;
   struct sync_msg m;
 
   for (int i = 0; i < SR_NS_COUNT; i++)
@@ -470,6 +472,9 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
         sr_policy_free (pol);
         return -1;
       }
+    /* Unchanged by a policy or NOTIFY_SOCKET, the config is saved as
+     * read, without serialising it again. */
+    raw_config = pol == NULL && notify_host == NULL;
     c = sr_config_from_json (j, err);
     sr_policy_free (pol);
     if (c == NULL)
@@ -552,6 +557,25 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       sr_error_errno (err, "socketpair");
       goto fail;
     }
+  /* Serialised before the clone: afterwards each page we write is a
+   * copy-on-write fault, with the init's memory shared with ours. */
+  sr_rfc3339_now (created, sizeof created);
+  st.id = (char *) o->id;
+  st.bundle = bundle;
+  st.rootfs = rootfs;
+  st.created = created;
+  st.owner = (char *) "root";
+  st.systemd_cgroup = o->systemd_cgroup;
+  st.config = c->json; /* borrowed: saved in state.json with the rest */
+  if (c->n_annotations)
+    {
+      st.annotations = json_object ();
+      for (size_t i = 0; i < c->n_annotations; i++)
+        json_object_set_new (st.annotations, c->annotations[i].key,
+                             json_string (c->annotations[i].value));
+    }
+  if (sr_state_prepare (&st, raw_config ? text : NULL, len, &stt, err) < 0)
+    goto fail;
 
   {
     struct sr_clone_args ca = { .flags = (uint64_t) sr_ns_clone_flags (c),
@@ -600,28 +624,12 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       && sr_ns_write_id_maps (pid, &c->linux_, err) < 0)
     goto fail;
 
-  sr_rfc3339_now (created, sizeof created);
-  st.id = (char *) o->id;
-  st.bundle = bundle;
-  st.rootfs = rootfs;
   st.pid = pid;
   st.pid_start = sr_proc_start_time (pid);
-  st.created = created;
-  st.owner = (char *) "root";
-  st.systemd_cgroup = o->systemd_cgroup;
   st.cgroup = sr_cgroup_to_json (cg);
-  st.config = c->json; /* borrowed: saved in state.json with the rest */
-  if (c->n_annotations)
-    {
-      st.annotations = json_object ();
-      for (size_t i = 0; i < c->n_annotations; i++)
-        json_object_set_new (st.annotations, c->annotations[i].key,
-                             json_string (c->annotations[i].value));
-    }
-
   /* Saved before the init may go on: whatever happens next, `state` and
    * `delete` find the container (its status follows the init's pid). */
-  if (sr_state_write (&d, &st, err) < 0)
+  if (sr_state_commit (&d, &stt, &st, err) < 0)
     goto fail;
   /* An init that failed already has left its reason in the socket; the
    * loop reads it whether or not GO could still be sent. */
@@ -736,6 +744,7 @@ out:
     close (sv[1]);
   json_decref (st.cgroup);
   json_decref (st.annotations);
+  sr_state_text_release (&stt);
   if (cg)
     sr_cgroup_free (cg);
   if (have_bpf)

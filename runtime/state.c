@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -160,34 +161,90 @@ sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err)
 }
 
 int
-sr_state_write (const sr_container_dir_t *d, const sr_state_t *st,
-                sr_error_t *err)
+sr_state_prepare (const sr_state_t *st, const char *config_text, size_t config_len,
+                  sr_state_text_t *t, sr_error_t *err)
 {
   json_t *o = json_object ();
   char *s;
-  int ret;
 
+  memset (t, 0, sizeof *t);
   json_object_set_new (o, "id", json_string (st->id));
   json_object_set_new (o, "bundle", json_string (st->bundle));
   json_object_set_new (o, "rootfs", json_string (st->rootfs));
-  json_object_set_new (o, "pid", json_integer (st->pid));
-  json_object_set_new (o, "pid_start", json_integer ((json_int_t) st->pid_start));
   json_object_set_new (o, "created", json_string (st->created));
   json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
   json_object_set_new (o, "systemd_cgroup", json_boolean (st->systemd_cgroup));
   if (st->annotations)
     json_object_set (o, "annotations", st->annotations);
-  if (st->cgroup)
-    json_object_set (o, "cgroup", st->cgroup);
-  if (st->config)
-    json_object_set (o, "config", st->config);
   s = json_dumps (o, JSON_COMPACT);
   json_decref (o);
-  if (s == NULL)
-    return sr_error (err, ENOMEM, "serialise state");
-  ret = sr_write_file_atomic (d->dirfd, SR_STATE_FILE, s, strlen (s), 0600, err);
-  free (s);
+  if (s == NULL || s[0] != '{' || strlen (s) < 3)
+    {
+      free (s);
+      return sr_error (err, ENOMEM, "serialise state");
+    }
+  s[strlen (s) - 1] = '\0'; /* the fields of sr_state_commit follow */
+  t->head = s;
+  if (config_text)
+    {
+      t->config = config_text;
+      t->config_len = config_len;
+    }
+  else if (st->config)
+    {
+      t->config_owned = json_dumps (st->config, JSON_COMPACT);
+      if (t->config_owned == NULL)
+        {
+          sr_state_text_release (t);
+          return sr_error (err, ENOMEM, "serialise the config");
+        }
+      t->config = t->config_owned;
+      t->config_len = strlen (t->config_owned);
+    }
+  return 0;
+}
+
+int
+sr_state_commit (const sr_container_dir_t *d, const sr_state_text_t *t,
+                 const sr_state_t *st, sr_error_t *err)
+{
+  json_t *o = json_object ();
+  char *tail;
+  struct iovec iov[6];
+  int n = 0, ret;
+
+  json_object_set_new (o, "pid", json_integer (st->pid));
+  json_object_set_new (o, "pid_start", json_integer ((json_int_t) st->pid_start));
+  if (st->cgroup)
+    json_object_set (o, "cgroup", st->cgroup);
+  tail = json_dumps (o, JSON_COMPACT);
+  json_decref (o);
+  if (tail == NULL || strlen (tail) < 3)
+    {
+      free (tail);
+      return sr_error (err, ENOMEM, "serialise state");
+    }
+  /* head ("{...") "," tail without its braces ["," "config": TEXT] "}" */
+  iov[n++] = (struct iovec) { t->head, strlen (t->head) };
+  iov[n++] = (struct iovec) { (void *) ",", 1 };
+  iov[n++] = (struct iovec) { tail + 1, strlen (tail) - 2 };
+  if (t->config)
+    {
+      iov[n++] = (struct iovec) { (void *) ",\"config\":", 10 };
+      iov[n++] = (struct iovec) { (void *) t->config, t->config_len };
+    }
+  iov[n++] = (struct iovec) { (void *) "}", 1 };
+  ret = sr_write_file_atomicv (d->dirfd, SR_STATE_FILE, iov, n, 0600, err);
+  free (tail);
   return ret;
+}
+
+void
+sr_state_text_release (sr_state_text_t *t)
+{
+  free (t->head);
+  free (t->config_owned);
+  memset (t, 0, sizeof *t);
 }
 
 static char *

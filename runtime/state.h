@@ -69,8 +69,25 @@ void sr_container_dir_close (sr_container_dir_t *d);
 /* Removes the directory and everything in it; the dir is closed after. */
 int sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err);
 
-int sr_state_write (const sr_container_dir_t *d, const sr_state_t *st,
-                    sr_error_t *err);
+/* state.json is written in two steps around the clone of the init: the
+ * fields known before it exists are serialised then (with the config,
+ * the biggest part), and the pid and cgroup are spliced in after, so the
+ * runtime builds no big buffer once its memory is shared copy-on-write
+ * with the init. config_text, when given, is the config's JSON text as
+ * read (borrowed: it must outlive the commit); otherwise st->config is
+ * serialised. */
+typedef struct {
+  char *head;          /* "{...": the early fields, without the closing brace */
+  const char *config;  /* the config's JSON text, or NULL */
+  size_t config_len;
+  char *config_owned;
+} sr_state_text_t;
+int sr_state_prepare (const sr_state_t *st, const char *config_text, size_t config_len,
+                      sr_state_text_t *t, sr_error_t *err);
+/* Writes state.json atomically: t plus st's pid, pid_start and cgroup. */
+int sr_state_commit (const sr_container_dir_t *d, const sr_state_text_t *t,
+                     const sr_state_t *st, sr_error_t *err);
+void sr_state_text_release (sr_state_text_t *t);
 int sr_state_read (const sr_container_dir_t *d, sr_state_t *st,
                    sr_error_t *err);
 void sr_state_release (sr_state_t *st);

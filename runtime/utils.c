@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,9 +94,42 @@ sr_write_file_at (int dirfd, const char *path, const void *data, size_t len,
   return 0;
 }
 
+static int
+writev_all (int fd, const struct iovec *in, int n)
+{
+  struct iovec v[8];
+  struct iovec *iov = v;
+
+  if (n > 8)
+    return errno = EINVAL, -1;
+  memcpy (v, in, (size_t) n * sizeof *v);
+  while (n > 0)
+    {
+      ssize_t w = writev (fd, iov, n);
+      if (w < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return -1;
+        }
+      while (n > 0 && (size_t) w >= iov->iov_len)
+        {
+          w -= (ssize_t) iov->iov_len;
+          iov++;
+          n--;
+        }
+      if (n > 0)
+        {
+          iov->iov_base = (char *) iov->iov_base + w;
+          iov->iov_len -= (size_t) w;
+        }
+    }
+  return 0;
+}
+
 int
-sr_write_file_atomic (int dirfd, const char *name, const void *data,
-                      size_t len, mode_t mode, sr_error_t *err)
+sr_write_file_atomicv (int dirfd, const char *name, const struct iovec *iov, int n,
+                       mode_t mode, sr_error_t *err)
 {
   char tmp[PATH_MAX];
   int fd;
@@ -106,7 +140,7 @@ sr_write_file_atomic (int dirfd, const char *name, const void *data,
                mode);
   if (fd < 0)
     return sr_error_errno (err, "create %s", tmp);
-  if (sr_write_all (fd, data, len) < 0)
+  if (writev_all (fd, iov, n) < 0)
     {
       int e = errno;
       close (fd);
@@ -121,6 +155,14 @@ sr_write_file_atomic (int dirfd, const char *name, const void *data,
       return sr_error (err, e, "rename %s", name);
     }
   return 0;
+}
+
+int
+sr_write_file_atomic (int dirfd, const char *name, const void *data,
+                      size_t len, mode_t mode, sr_error_t *err)
+{
+  struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
+  return sr_write_file_atomicv (dirfd, name, &iov, 1, mode, err);
 }
 
 int

@@ -16,6 +16,10 @@ int sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
 int sr_write_file_at (int dirfd, const char *path, const void *data,
                       size_t len, sr_error_t *err);
 /* temp file + fsync-free rename: readers see the old or the new, never half. */
+struct iovec;
+/* The same, from the pieces of iov (at most 8), in one writev. */
+int sr_write_file_atomicv (int dirfd, const char *name, const struct iovec *iov, int n,
+                           mode_t mode, sr_error_t *err);
 int sr_write_file_atomic (int dirfd, const char *name, const void *data,
                           size_t len, mode_t mode, sr_error_t *err);
 

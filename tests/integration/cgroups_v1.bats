@@ -270,3 +270,41 @@ bad_input() {
 	# cpuset.cpus 9999 does not exist: the write fails after every mkdir
 	bad_input '.linux.resources.cpu = {cpus: "9999"}' 'linux.resources.cpu.cpus'
 }
+
+# runc's cgroup mount (the test bundle has none).
+CGROUP_MOUNT='{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+  "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}'
+
+# The init sets up its mounts before the runtime has moved it into its
+# cgroups, and binds them at /sys/fs/cgroup only once it has (GO): what it
+# shows must be the container's own cgroups, every one read-only.
+@test "v1: the container sees its own cgroups, read-only, at /sys/fs/cgroup" {
+	cfg '.linux.resources += {memory: {limit: 67108864}, pids: {limit: 42}}
+	     | .mounts += [$cg]' --argjson cg "$CGROUP_MOUNT"
+	set_cmd 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max
+		echo rw=$(grep " /sys/fs/cgroup" /proc/self/mountinfo | grep -vc " ro,")
+		echo n=$(grep -c " /sys/fs/cgroup/" /proc/self/mountinfo)
+		touch /sys/fs/cgroup/x /sys/fs/cgroup/pids/x 2>&1 | grep -c "Read-only file system"'
+	run_ctr
+	assert_status 0
+	[ "${lines[0]}" = 67108864 ]
+	[ "${lines[1]}" = 42 ]
+	[ "${lines[2]}" = rw=0 ]
+	[ "${lines[3]}" != n=0 ]
+	[ "${lines[4]}" = 2 ]
+}
+
+# A mount inside the cgroup mount needs that mount complete first, so the
+# init waits for its cgroups before any mount: the order of mounts holds.
+@test "v1: a mount inside /sys/fs/cgroup is made over the container's cgroups" {
+	cfg '.linux.resources += {pids: {limit: 42}}
+	     | .mounts += [$cg, {destination: "/sys/fs/cgroup/memory", type: "tmpfs", source: "tmpfs",
+	                    options: ["nosuid", "nodev", "noexec", "size=16k"]}]' --argjson cg "$CGROUP_MOUNT"
+	set_cmd 'cat /sys/fs/cgroup/pids/pids.max; ls /sys/fs/cgroup/memory | wc -l
+		grep " /sys/fs/cgroup/memory " /proc/self/mountinfo | grep -c tmpfs'
+	run_ctr
+	assert_status 0
+	[ "${lines[0]}" = 42 ]
+	[ "${lines[1]}" = 0 ]
+	[ "${lines[2]}" = 1 ]
+}
