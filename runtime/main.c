@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <jansson.h>
 #include <string.h>
-#include <sys/auxv.h>
+#include <sys/random.h>
 
 #include "commands.h"
 #include "log.h"
@@ -132,10 +132,12 @@ main (int argc, char **argv)
 
   sr_sealed_exe_init (argv);
   {
-    /* jansson would otherwise read /dev/urandom for its hash seed; the
-     * kernel already gave us 16 random bytes. */
-    size_t seed;
-    memcpy (&seed, (const void *) getauxval (AT_RANDOM), sizeof seed);
+    /* jansson would otherwise open and read /dev/urandom for its hash
+     * seed. AT_RANDOM is not ours to reuse: glibc made the stack canary
+     * and pointer guard from it. */
+    size_t seed = 0;
+    if (getrandom (&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t) sizeof seed)
+      seed = (size_t) getpid () ^ (size_t) &seed;
     json_object_seed (seed ? seed : 1);
   }
   /* A hook or client that closes its end of a pipe must not kill us. */

@@ -520,9 +520,12 @@ static int
 make_node (int dirfd, const char *name, mode_t mode, dev_t dev,
            const char *hostpath, sr_error_t *err)
 {
-  /* 1: we made the node and own its mode; 0: it is the host's (bound). */
-  if (mknodat (dirfd, name, mode, dev) == 0 || errno == EEXIST)
+  /* 1: we made the node; 2: the rootfs already had one (its mode is
+   * not ours yet); 0: it is the host's (bound). */
+  if (mknodat (dirfd, name, mode, dev) == 0)
     return 1;
+  if (errno == EEXIST)
+    return 2;
   if (errno != EPERM || hostpath == NULL)
     return sr_error_errno (err, "mknod /dev/%s", name);
   int f = openat (dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -554,9 +557,14 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
       {
         char host[64];
         snprintf (host, sizeof host, "/dev/%s", default_devices[i].name);
-        if (make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
-                       makedev (default_devices[i].maj, default_devices[i].min),
-                       host, err) < 0)
+        int made = make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
+                              makedev (default_devices[i].maj, default_devices[i].min),
+                              host, err);
+        /* A node the rootfs shipped (no tmpfs on /dev) still gets 0666,
+         * as runc and crun leave it. */
+        if (made < 0
+            || (made == 2 && fchmodat (devdir, default_devices[i].name, 0666, 0) < 0
+                && sr_error_errno (err, "chmod /dev/%s", default_devices[i].name) < 0))
           {
             umask (old);
             return -1;

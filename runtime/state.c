@@ -263,7 +263,7 @@ sr_state_read (const sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
   size_t len;
 
   memset (st, 0, sizeof *st);
-  if (sr_read_file_at (d->dirfd, SR_STATE_FILE, &buf, &len, err) < 0)
+  if (sr_read_file_max (d->dirfd, SR_STATE_FILE, &buf, &len, SR_STATE_FILE_MAX, err) < 0)
     {
       struct stat sb;
       if (fstatat (d->dirfd, SR_STATE_FILE, &sb, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT

@@ -40,6 +40,13 @@ int
 sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
                  sr_error_t *err)
 {
+  return sr_read_file_max (dirfd, path, out, len, SR_FILE_MAX, err);
+}
+
+int
+sr_read_file_max (int dirfd, const char *path, char **out, size_t *len,
+                  size_t max, sr_error_t *err)
+{
   _cleanup_close_ int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
   _cleanup_free_ char *buf = NULL;
   size_t cap = 4096, n = 0;
@@ -55,8 +62,8 @@ sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
         {
           /* Every file we read (configs, state, profiles, policies) is small:
            * a huge one is hostile, and must not cost us the memory. */
-          if (cap >= SR_FILE_MAX)
-            return sr_error (err, EFBIG, "%s: larger than %u MiB", path, SR_FILE_MAX >> 20);
+          if (cap >= max)
+            return sr_error (err, EFBIG, "%s: larger than %zu MiB", path, max >> 20);
           char *t = realloc (buf, cap * 2);
           if (t == NULL)
             return sr_error_errno (err, "realloc");

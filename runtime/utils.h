@@ -9,8 +9,13 @@
 #include "error.h"
 
 #define SR_FILE_MAX (16u << 20) /* sr_read_file_at refuses larger files */
+/* state.json holds a config of up to SR_FILE_MAX, and its annotations
+ * once more: its own cap is higher (a power of two, as the buffer grows). */
+#define SR_STATE_FILE_MAX (4 * (size_t) SR_FILE_MAX)
 
 /* Whole-file helpers relative to a directory fd (AT_FDCWD allowed). */
+int sr_read_file_max (int dirfd, const char *path, char **out, size_t *len,
+                      size_t max, sr_error_t *err);
 int sr_read_file_at (int dirfd, const char *path, char **out, size_t *len,
                      sr_error_t *err);
 int sr_write_file_at (int dirfd, const char *path, const void *data,

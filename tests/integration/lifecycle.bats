@@ -279,6 +279,20 @@ wait_go_cmd='echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo fin
 	sr delete -f "$ID"
 }
 
+@test "state: a config of 10 MiB of annotations still gives a readable state" {
+	# state.json holds the annotations and the config that carries them:
+	# twice the config, over the 16 MiB cap of a config read.
+	head -c $((10 << 20)) /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/big"
+	cfg '.annotations = {"big": $big}' --rawfile big "$BATS_TEST_TMPDIR/big"
+	set_args sleep 100
+	run_detached
+	run sr state "$ID"
+	assert_status 0
+	jq -e '.status == "running" and (.annotations.big | length) == 10485760' <<<"$output" >/dev/null ||
+		fail "bad state: ${output:0:300}"
+	sr delete -f "$ID"
+}
+
 @test "state: a relative --bundle is reported as an absolute path" {
 	set_args sleep 100
 	(cd "$BATS_TEST_TMPDIR" && sr run -d -b bundle "$ID" </dev/null >/dev/null 2>&1)

@@ -173,6 +173,23 @@ mi() {
 	assert_output_has "No space left on device"
 }
 
+@test "default /dev without a tmpfs: nodes the rootfs already has get mode 0666" {
+	# No mount on /dev: the nodes land in the rootfs's own /dev, as with
+	# runc. One it ships with mode 0600 must still be usable by the
+	# unprivileged user, and be the right device.
+	cfg 'del(.mounts[] | select(.destination == "/dev"))
+		| .root.readonly = false | .process.user = {"uid": 1000, "gid": 1000}'
+	mkdir -p "$BUNDLE/rootfs/dev"
+	rm -f "$BUNDLE/rootfs/dev/null"
+	mknod -m 0600 "$BUNDLE/rootfs/dev/null" c 1 3
+	set_cmd 'stat -c "%a %t:%T" /dev/null /dev/zero; echo x >/dev/null && echo null-ok'
+	run_ctr
+	assert_status 0
+	[ "${lines[0]}" = "666 1:3" ] || fail "/dev/null: $output"
+	[ "${lines[1]}" = "666 1:5" ] || fail "/dev/zero: $output"
+	assert_output_has null-ok
+}
+
 @test "linux.devices: the node is created with its type, numbers, mode, uid and gid" {
 	cfg '.linux.devices = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3,
 			"fileMode": 416, "uid": 1000, "gid": 1001}]
