@@ -537,6 +537,30 @@ make_node (int dirfd, const char *name, mode_t mode, dev_t dev,
   return 0;
 }
 
+/* A default node the rootfs already has (no tmpfs on /dev) must end up as
+ * that device with mode 0666. We are still in the host's root here: the
+ * entry is never followed. A symlink (to /etc/shadow, say) or any other
+ * file in its place is replaced by a node of our own. */
+static int
+fix_existing_node (int dirfd, const char *name, dev_t want, const char *hostpath,
+                   sr_error_t *err)
+{
+  struct stat sb;
+  if (fstatat (dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+    return sr_error_errno (err, "stat /dev/%s", name);
+  if (S_ISCHR (sb.st_mode) && sb.st_rdev == want)
+    {
+      if ((sb.st_mode & 07777) != 0666
+          && fchmodat (dirfd, name, 0666, AT_SYMLINK_NOFOLLOW) < 0)
+        return sr_error_errno (err, "chmod /dev/%s", name);
+      return 1;
+    }
+  if (unlinkat (dirfd, name, S_ISDIR (sb.st_mode) ? AT_REMOVEDIR : 0) < 0)
+    return sr_error_errno (err, "replace /dev/%s", name);
+  int made = make_node (dirfd, name, S_IFCHR | 0666, want, hostpath, err);
+  return made == 2 ? sr_error (err, EEXIST, "/dev/%s: made again while we replaced it", name) : made;
+}
+
 static int
 setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
 {
@@ -557,14 +581,12 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
       {
         char host[64];
         snprintf (host, sizeof host, "/dev/%s", default_devices[i].name);
-        int made = make_node (devdir, default_devices[i].name, S_IFCHR | 0666,
-                              makedev (default_devices[i].maj, default_devices[i].min),
-                              host, err);
-        /* A node the rootfs shipped (no tmpfs on /dev) still gets 0666,
-         * as runc and crun leave it. */
-        if (made < 0
-            || (made == 2 && fchmodat (devdir, default_devices[i].name, 0666, 0) < 0
-                && sr_error_errno (err, "chmod /dev/%s", default_devices[i].name) < 0))
+        const char *name = default_devices[i].name;
+        dev_t want = makedev (default_devices[i].maj, default_devices[i].min);
+        int made = make_node (devdir, name, S_IFCHR | 0666, want, host, err);
+        if (made == 2)
+          made = fix_existing_node (devdir, name, want, host, err);
+        if (made < 0)
           {
             umask (old);
             return -1;
@@ -600,6 +622,9 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
       int made = make_node (pdir, slash + 1, type | perm,
                             makedev ((unsigned) d->major, (unsigned) d->minor),
                             d->path, err);
+      if (made == 2)
+        return sr_error (err, EEXIST, "linux.devices[%zu]: %s exists and could not be replaced",
+                         i, d->path);
       if (made < 0)
         return sr_error_prefix (err, "linux.devices[%zu]", i);
       if (!made)

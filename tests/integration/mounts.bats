@@ -182,12 +182,23 @@ mi() {
 	mkdir -p "$BUNDLE/rootfs/dev"
 	rm -f "$BUNDLE/rootfs/dev/null"
 	mknod -m 0600 "$BUNDLE/rootfs/dev/null" c 1 3
-	set_cmd 'stat -c "%a %t:%T" /dev/null /dev/zero; echo x >/dev/null && echo null-ok'
+	# A hostile rootfs: /dev/zero a symlink to a host file (the node is made
+	# before pivot_root, in the host's root), /dev/full a regular file.
+	local victim=$BATS_TEST_TMPDIR/victim
+	echo secret >"$victim"
+	chmod 0600 "$victim"
+	rm -f "$BUNDLE/rootfs/dev/zero" "$BUNDLE/rootfs/dev/full"
+	ln -s "$victim" "$BUNDLE/rootfs/dev/zero"
+	echo junk >"$BUNDLE/rootfs/dev/full"
+	set_cmd 'stat -c "%a %t:%T %F" /dev/null /dev/zero /dev/full; echo x >/dev/null && echo null-ok'
 	run_ctr
 	assert_status 0
-	[ "${lines[0]}" = "666 1:3" ] || fail "/dev/null: $output"
-	[ "${lines[1]}" = "666 1:5" ] || fail "/dev/zero: $output"
+	[ "${lines[0]}" = "666 1:3 character special file" ] || fail "/dev/null: $output"
+	[ "${lines[1]}" = "666 1:5 character special file" ] || fail "/dev/zero: $output"
+	[ "${lines[2]}" = "666 1:7 character special file" ] || fail "/dev/full: $output"
 	assert_output_has null-ok
+	[ "$(stat -c %a "$victim")" = 600 ] || fail "the host file behind the symlink was chmod'ed: $(stat -c %a "$victim")"
+	[ "$(cat "$victim")" = secret ] || fail "the host file behind the symlink changed"
 }
 
 @test "linux.devices: the node is created with its type, numbers, mode, uid and gid" {
