@@ -537,28 +537,22 @@ make_node (int dirfd, const char *name, mode_t mode, dev_t dev,
   return 0;
 }
 
-/* A default node the rootfs already has (no tmpfs on /dev) must end up as
- * that device with mode 0666. We are still in the host's root here: the
- * entry is never followed. A symlink (to /etc/shadow, say) or any other
- * file in its place is replaced by a node of our own. */
+/* A default node the rootfs already has (no tmpfs on /dev) gets mode
+ * 0666 when it is that device. We are still in the host's root here, so
+ * the entry is never followed. Anything else there (a symlink to
+ * /etc/shadow, say) is left as it is, as runc leaves it: nothing follows
+ * it before pivot_root, and the masks refuse a /dev/null that is not the
+ * null device. */
 static int
-fix_existing_node (int dirfd, const char *name, dev_t want, const char *hostpath,
-                   sr_error_t *err)
+fix_existing_node (int dirfd, const char *name, dev_t want, sr_error_t *err)
 {
   struct stat sb;
   if (fstatat (dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
     return sr_error_errno (err, "stat /dev/%s", name);
-  if (S_ISCHR (sb.st_mode) && sb.st_rdev == want)
-    {
-      if ((sb.st_mode & 07777) != 0666
-          && fchmodat (dirfd, name, 0666, AT_SYMLINK_NOFOLLOW) < 0)
-        return sr_error_errno (err, "chmod /dev/%s", name);
-      return 1;
-    }
-  if (unlinkat (dirfd, name, S_ISDIR (sb.st_mode) ? AT_REMOVEDIR : 0) < 0)
-    return sr_error_errno (err, "replace /dev/%s", name);
-  int made = make_node (dirfd, name, S_IFCHR | 0666, want, hostpath, err);
-  return made == 2 ? sr_error (err, EEXIST, "/dev/%s: made again while we replaced it", name) : made;
+  if (S_ISCHR (sb.st_mode) && sb.st_rdev == want && (sb.st_mode & 07777) != 0666
+      && fchmodat (dirfd, name, 0666, AT_SYMLINK_NOFOLLOW) < 0)
+    return sr_error_errno (err, "chmod /dev/%s", name);
+  return 1;
 }
 
 static int
@@ -585,7 +579,7 @@ setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
         dev_t want = makedev (default_devices[i].maj, default_devices[i].min);
         int made = make_node (devdir, name, S_IFCHR | 0666, want, host, err);
         if (made == 2)
-          made = fix_existing_node (devdir, name, want, host, err);
+          made = fix_existing_node (devdir, name, want, err);
         if (made < 0)
           {
             umask (old);
