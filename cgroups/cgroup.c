@@ -715,6 +715,28 @@ sr_cg_write_at (int dirfd, const char *file, const char *value,
 }
 
 int
+sr_cg_read_set_at (int dirfd, const char *file, char **out, sr_error_t *err)
+{
+  /* A level made by a concurrent secrun is created empty and filled a moment
+   * later (cpuset.cpus, cgroup.subtree_control): wait for it, about 1 s at
+   * most, rather than copy the empty value down.  Only a level that stays
+   * empty is returned as it is, for the caller to report. */
+  for (int ms = 1;; ms *= 2)
+    {
+      _cleanup_free_ char *s = NULL;
+      if (sr_cg_read_at (dirfd, file, &s, err) < 0)
+        return -1;
+      s[strcspn (s, "\n")] = '\0';
+      if (*s || ms > 512)
+        {
+          *out = sr_steal_ptr (s);
+          return 0;
+        }
+      sr_cg_sleep_ms (ms);
+    }
+}
+
+int
 sr_cg_read_at (int dirfd, const char *file, char **out, sr_error_t *err)
 {
   _cleanup_close_ int fd = openat (dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -953,7 +975,7 @@ int
 sr_cg_mkdir_path (const char *root, const char *path, int *created,
                   sr_error_t *err)
 {
-  int depth = path_depth (path), first = -1;
+  int depth = path_depth (path), first = -1, restarts = 0;
 
   *created = 0;
   for (int i = 1; i <= depth; i++)
@@ -969,6 +991,13 @@ sr_cg_mkdir_path (const char *root, const char *path, int *created,
         }
       if (errno == EEXIST && first < 0 && i < depth)
         continue; /* an existing ancestor: used, never written */
+      if (errno == ENOENT && first < 0 && i > 1 && restarts++ < 8)
+        {
+          /* The ancestor we found was made by a concurrent secrun that has
+           * just removed it again (its container ended): walk again. */
+          i = 0;
+          continue;
+        }
       if (errno == EEXIST)
         sr_error (err, 0, "cgroup %s already exists (secrun only uses "
                   "cgroups it creates; remove it or pick another cgroupsPath)",

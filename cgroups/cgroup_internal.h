@@ -152,6 +152,7 @@ int sr_cg_write_at (int dirfd, const char *file, const char *value,
 /* Reads a whole (small) cgroup file; NUL-terminated, trailing newline
  * kept. */
 int sr_cg_read_at (int dirfd, const char *file, char **out, sr_error_t *err);
+int sr_cg_read_set_at (int dirfd, const char *file, char **out, sr_error_t *err);
 /* A single number file; "max" reads as UINT64_MAX. */
 int sr_cg_read_u64_at (int dirfd, const char *file, uint64_t *out,
                        sr_error_t *err);

@@ -241,9 +241,8 @@ copy_cpuset (const char *mount, const char *path, int created, sr_error_t *err)
         {
           if (i == depth - created)
             {
-              if (sr_cg_read_at (fd, files[f], val[f], err) < 0)
+              if (sr_cg_read_set_at (fd, files[f], val[f], err) < 0)
                 return -1;
-              (*val[f])[strcspn (*val[f], "\n")] = '\0';
             }
           else if (sr_cg_write_at (fd, files[f], *val[f], err) < 0)
             return sr_error_prefix (err, "%s", dir);

@@ -196,16 +196,31 @@ v2_create (sr_cgroup_t *cg, const sr_cg_needs_t *needs, sr_error_t *err)
         goto fail;
     }
   fd = leaf (cg, err);
-  if (fd < 0 || sr_cg_read_at (fd, "cgroup.controllers", &ctrls, err) < 0)
+  if (fd < 0)
     goto fail;
-  for (size_t k = 0; k < N_V2_CTRL; k++)
-    if ((needs->mask & v2_ctrl[k].bit) && !sr_cg_has_word (ctrls, v2_ctrl[k].name))
-      {
-        missing (needs->field[__builtin_ctz (v2_ctrl[k].bit)], v2_ctrl[k].name,
-                 cg->path, false, err);
+  /* The parent may be a level a concurrent secrun made and has not yet
+   * opened to its children: give it about 1 s before calling a controller
+   * missing. */
+  for (int ms = 1;; ms *= 2)
+    {
+      size_t k;
+      free (ctrls);
+      ctrls = NULL;
+      if (sr_cg_read_at (fd, "cgroup.controllers", &ctrls, err) < 0)
         goto fail;
-      }
-  return 0;
+      for (k = 0; k < N_V2_CTRL; k++)
+        if ((needs->mask & v2_ctrl[k].bit) && !sr_cg_has_word (ctrls, v2_ctrl[k].name))
+          break;
+      if (k == N_V2_CTRL)
+        return 0;
+      if (ms > 512 || cg->created >= depth)
+        {
+          missing (needs->field[__builtin_ctz (v2_ctrl[k].bit)], v2_ctrl[k].name,
+                   cg->path, false, err);
+          goto fail;
+        }
+      sr_cg_sleep_ms (ms);
+    }
 
 fail:
   {

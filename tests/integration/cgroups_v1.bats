@@ -225,6 +225,49 @@ run_sleeper() {
 	rmdir "$V1/memory/$parent"
 }
 
+@test "v1: containers started at once under a parent none of them found all join it" {
+	# The first to mkdir the parent fills its cpuset.cpus a moment later:
+	# the others must wait for that, not copy an empty set down (which
+	# made joining fail with ENOSPC), and must walk again when a finished
+	# container removed the parent they had just found. The parent stays
+	# when its maker ends first (it is no longer only its own): the test
+	# removes it after each round, so that every round starts without it.
+	local parent=srt-par-$ID round i h pids bad=0
+	for ((i = 0; i < 6; i++)); do
+		track "$ID-$i"
+		new_bundle "$BATS_TEST_TMPDIR/b$i" "$ID-$i"
+		CFG_BUNDLE=$BATS_TEST_TMPDIR/b$i cfg '.linux.cgroupsPath = $p | .process.args = ["cat", "/proc/self/cgroup"]' \
+			--arg p "/$parent/$ID-$i"
+	done
+	CGPATHS+=("$parent")
+	for ((round = 0; round < 5; round++)); do
+		pids=()
+		# a barrier: all six wait on one lock, released at once
+		exec 9>"$BATS_TEST_TMPDIR/gate"
+		flock -x 9
+		for ((i = 0; i < 6; i++)); do
+			SRT_TAG=$ID timeout -k 5 "$SR_TIMEOUT" flock -s "$BATS_TEST_TMPDIR/gate" "$SECRUN" --root "$ROOT" run -b "$BATS_TEST_TMPDIR/b$i" "$ID-$i" \
+				</dev/null >"$BATS_TEST_TMPDIR/o$i" 2>&1 9>&- &
+			pids+=($!)
+		done
+		sleep 0.3
+		exec 9>&-
+		for i in "${!pids[@]}"; do
+			wait "${pids[$i]}" || { bad=1; echo "round $round, container $i: $(cat "$BATS_TEST_TMPDIR/o$i")" >&2; }
+			grep -q "cpuset:/$parent/$ID-$i\$" "$BATS_TEST_TMPDIR/o$i" ||
+				{ bad=1; echo "round $round, container $i not in its cpuset: $(cat "$BATS_TEST_TMPDIR/o$i")" >&2; }
+		done
+		[ $bad = 0 ] || fail "concurrent starts failed (above)"
+		for h in "$V1"/*/"$parent"; do
+			[ -d "$h" ] || continue
+			for ((i = 0; i < 6; i++)); do
+				[ ! -e "$h/$ID-$i" ] || fail "$h/$ID-$i left behind"
+			done
+			rmdir "$h"
+		done
+	done
+}
+
 # bad_input FILTER TEXT: create must fail naming TEXT and leave nothing
 bad_input() {
 	secrun_only "secrun's error text"
