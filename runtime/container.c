@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -75,6 +76,18 @@ typedef struct {
   int *ns_fds;
   sr_bpf_t *bpf;
   unsigned int seccomp_flags;
+  /* The vfork start (see vfork_start_ok): the init runs in our memory
+   * while we are suspended, so it does the runtime's part itself and
+   * leaves its result here for us to read when we resume. */
+  bool vforked;
+  volatile pid_t *ptid;     /* our view of its pid (CLONE_PARENT_SETTID) */
+  sr_container_dir_t *dir;  /* its fds are the init's copies */
+  sr_cgroup_t *cg;
+  sr_state_t *st;
+  const sr_state_text_t *stt;
+  volatile bool execing;    /* set just before execve */
+  volatile bool failed;     /* set with err when setup failed */
+  sr_error_t err;
 } init_ctx_t;
 
 static int
@@ -138,9 +151,32 @@ needs_go_first (const sr_config_t *c)
          || has_hooks (&h->create_container) || sr_mounts_cgroup_nested (c);
 }
 
+/* The vfork start's stand-in for GO: what the runtime does between the
+ * clone and GO, done by the init itself in the runtime's memory. Only
+ * fds opened before the clone are used, since ours are copies: the
+ * cgroups exist already, and are joined through their dirfds or paths. */
+static int
+vfork_go (init_ctx_t *x, sr_error_t *err)
+{
+  x->host_pid = *x->ptid;
+  if (x->cg && sr_cgroup_enter (x->cg, 0, err) < 0)
+    return -1;
+  x->st->pid = x->host_pid;
+  x->st->pid_start = sr_proc_start_time (x->host_pid);
+  x->st->cgroup = sr_cgroup_to_json (x->cg);
+  if (sr_state_commit (x->dir, x->stt, x->st, err) < 0)
+    return -1;
+  /* The flock of the state dir belongs to the runtime. */
+  close (x->dir->dirfd);
+  close (x->dir->rootfd);
+  return 0;
+}
+
 static int
 wait_go (init_ctx_t *x, sr_error_t *err)
 {
+  if (x->vforked)
+    return vfork_go (x, err);
   struct sync_msg m;
   if (sync_recv (x->sync_fd, &m) != SYNC_GO)
     return sr_error (err, 0, "the runtime went away during setup");
@@ -159,7 +195,7 @@ init_setup (init_ctx_t *x, sr_error_t *err)
   struct sync_msg m;
   char exe[PATH_MAX];
   bool early_seccomp = x->bpf && !p->no_new_privileges.v;
-  bool go_first = needs_go_first (c);
+  bool go_first = x->vforked || needs_go_first (c);
   sr_v1_cgroups_t v1cg = { .fd = -1 };
   int nfds;
 
@@ -246,7 +282,8 @@ init_setup (init_ctx_t *x, sr_error_t *err)
    * A runtime killed before this point takes us with it, and leaves
    * nothing that `delete` cannot find. */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  sync_send (x->sync_fd, SYNC_READY, NULL, 0);
+  if (x->sync_fd >= 0)
+    sync_send (x->sync_fd, SYNC_READY, NULL, 0);
   if (x->exec_listen >= 0)
     {
       char b;
@@ -274,6 +311,7 @@ init_setup (init_ctx_t *x, sr_error_t *err)
       if (r < 0)
         return sr_error (err, -r, "linux.seccomp: load the filter");
     }
+  x->execing = true;
   execve (exe, (char *const *) p->args.v, (char *const *) p->env.v);
   return sr_error_errno (err, "exec \"%s\"", p->args.v[0]);
 }
@@ -290,12 +328,117 @@ init_main (init_ctx_t *x)
   sr_reset_signals ();
   init_setup (x, &err);
   const char *msg = err.msg ? err.msg : "container init failed";
-  if (x->conn >= 0)
+  if (x->vforked)
+    {
+      /* The text is in the runtime's heap, which it reads on resuming. */
+      if (err.msg == NULL)
+        sr_error (&err, 0, "%s", msg);
+      x->err = err;
+      x->failed = true;
+    }
+  else if (x->conn >= 0)
     /* The peer is `start`, which prints the bare text. */
     sr_write_all (x->conn, msg, strlen (msg));
   else if (x->sync_fd >= 0)
     sync_send (x->sync_fd, SYNC_ERROR, msg, err.errnum);
   _exit (127);
+}
+
+static void reap (pid_t pid);
+
+static int
+init_entry (void *arg)
+{
+  init_main (arg);
+}
+
+/* Whether `run` may start the init with CLONE_VM | CLONE_VFORK, as
+ * posix_spawn does: no page tables copied, and none of the 50 or so
+ * copy-on-write faults that a fork costs the runtime and the init after
+ * it (16-55 us each on a VM: docs/performance.md). The init then does
+ * the runtime's part itself (vfork_go), so nothing may need the runtime
+ * while it sets up, and no step may need an mm of its own: no user
+ * namespace (the runtime writes its id maps), no time namespace (setns
+ * refuses a process whose mm is shared), no hooks that run before the
+ * workload starts. */
+static bool
+vfork_start_ok (const sr_create_opts_t *o, const sr_config_t *c)
+{
+  const sr_hooks_t *h = &c->hooks;
+  return o->start_now && sr_config_namespace (c, SR_NS_USER) == NULL
+         && sr_config_namespace (c, SR_NS_TIME) == NULL && !has_hooks (&h->prestart)
+         && !has_hooks (&h->create_runtime) && !has_hooks (&h->create_container)
+         && !has_hooks (&h->start_container);
+}
+
+/* The init's own stack for the vfork start: ours stays as it is while we
+ * are suspended. A guard below; the top pre-faulted in one call, cheaper
+ * than faulting it page by page. */
+enum { INIT_STACK_GUARD = 64 << 10, INIT_STACK_SIZE = 512 << 10, INIT_STACK_HOT = 32 << 10 };
+
+static char *
+init_stack_map (void)
+{
+  char *base = mmap (NULL, INIT_STACK_GUARD + INIT_STACK_SIZE, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED)
+    return NULL;
+  if (mmap (base + INIT_STACK_GUARD, INIT_STACK_SIZE, PROT_READ | PROT_WRITE,
+            MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0)
+      == MAP_FAILED)
+    {
+      munmap (base, INIT_STACK_GUARD + INIT_STACK_SIZE);
+      return NULL;
+    }
+#ifdef MADV_POPULATE_WRITE
+  /* Best effort: without it the pages fault in as they are used. */
+  madvise (base + INIT_STACK_GUARD + INIT_STACK_SIZE - INIT_STACK_HOT, INIT_STACK_HOT,
+           MADV_POPULATE_WRITE);
+#endif
+  return base;
+}
+
+/* Starts the init with CLONE_VM | CLONE_VFORK and returns once it has
+ * exec'd the workload (its pid) or failed (-1, with its reason). */
+static pid_t
+vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
+{
+  volatile pid_t ptid = 0;
+  char *stack = init_stack_map ();
+  int dumpable, e;
+  pid_t pid;
+
+  if (stack == NULL)
+    return sr_error_errno (err, "map the container init's stack");
+  x->vforked = true;
+  x->ptid = &ptid;
+  /* The init makes our shared mm non-dumpable; ours is restored after. */
+  dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+  pid = clone (init_entry, stack + INIT_STACK_GUARD + INIT_STACK_SIZE,
+               ns_flags | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, x,
+               &ptid);
+  e = errno;
+  if (dumpable > 0)
+    prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
+  /* The stack stays mapped until we exit: unmapping it costs 0.3-0.6 ms
+   * here (a TLB shootdown to the CPU the init ran on, in a VM), more than
+   * the 32 KiB it holds is worth. */
+  if (pid < 0)
+    return sr_error (err, e, "clone the container's init");
+  if (x->failed)
+    {
+      sr_error_clear (err);
+      *err = x->err;
+      memset (&x->err, 0, sizeof x->err);
+      reap (pid);
+      return -1;
+    }
+  if (!x->execing)
+    {
+      reap (pid);
+      return sr_error (err, 0, "the container's init exited during setup");
+    }
+  return pid;
 }
 
 static int
@@ -442,6 +585,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   sr_state_t st = { 0 };
   sr_state_text_t stt = { 0 };
   bool raw_config = false;
+  bool vforked = false;
   struct sync_msg m;
 
   for (int i = 0; i < SR_NS_COUNT; i++)
@@ -535,7 +679,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   /* clone3 puts the init straight into a v2 cgroup, which must exist by
    * then; v1 cgroups are made while the init sets up (it needs them only
    * when it binds them into /sys/fs/cgroup, after GO). */
-  cg_first = sr_cgroup_detect () != SR_CG_V1;
+  vforked = vfork_start_ok (o, c);
+  cg_first = vforked || sr_cgroup_detect () != SR_CG_V1;
   if (cg_first && sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
     goto fail;
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
@@ -552,7 +697,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       sr_error_errno (err, "console");
       goto fail;
     }
-  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+  if (!vforked && socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
       sr_error_errno (err, "socketpair");
       goto fail;
@@ -585,6 +730,21 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       {
         sr_error_errno (err, "linux.namespaces: join the pid namespace");
         goto fail;
+      }
+    if (vforked)
+      {
+        init_ctx_t x = { .o = o, .c = c, .rootfs = rootfs, .bundle = bundle,
+                         .sync_fd = -1, .exec_listen = exec_listen,
+                         .console_fd = console_fd, .conn = -1, .ns_fds = ns_fds,
+                         .bpf = have_bpf ? &bpf : NULL, .seccomp_flags = scmp_flags,
+                         .dir = &d, .cg = cg, .st = &st, .stt = &stt };
+        pid = vfork_init (&x, sr_ns_clone_flags (c), err);
+        if (pid < 0)
+          goto fail;
+        /* It has joined its cgroups and saved its state (vfork_go), and
+         * exec'd the workload. */
+        sr_ns_close_paths (ns_fds);
+        goto started;
       }
     if (cgfd >= 0)
       {
@@ -670,6 +830,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       goto fail;
     }
 
+started:
   if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
   if (o->start_now)
