@@ -586,6 +586,9 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   sr_state_text_t stt = { 0 };
   bool raw_config = false;
   bool vforked = false;
+  size_t raw_off = 0, raw_len = 0;
+  bool have_raw = false, raw_hit = false;
+  _cleanup_free_ char *cache_dir = sr_path_join (o->root, SR_SECCOMP_CACHE);
   struct sync_msg m;
 
   for (int i = 0; i < SR_NS_COUNT; i++)
@@ -600,29 +603,68 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   cfgpath = sr_path_join (bundle, "config.json");
   if (sr_read_file_at (AT_FDCWD, cfgpath, &text, &len, err) < 0)
     return -1;
+  if (cache_dir == NULL)
+    return sr_error (err, ENOMEM, "seccomp cache path");
   {
     /* The security floor is applied to the JSON before anything reads it;
      * the tightened config is what is saved, so exec sees it too. */
     sr_policy_t *pol = NULL;
     bool bad = false;
-    json_t *j = sr_json_parse (text, len, "config.json", err);
-    if (j == NULL)
-      return -1;
+    _cleanup_free_ char *blanked = NULL;
+    json_t *j;
+
     notify_host = sr_notify_host (&bad, err);
-    if (bad || sr_policy_load (o->policy, &pol, err) < 0 || sr_policy_apply (pol, j, err) < 0
-        || (notify_host && add_notify_socket (j, o, err) < 0))
+    if (bad || sr_policy_load (o->policy, &pol, err) < 0)
       {
-        json_decref (j);
         sr_policy_free (pol);
         return -1;
       }
     /* Unchanged by a policy or NOTIFY_SOCKET, the config is saved as
-     * read, without serialising it again. */
+     * read, without serialising it again; and a seccomp profile whose
+     * exact bytes were compiled before is not parsed at all: its filter
+     * comes from the raw cache, and the parse sees null in its place
+     * (blanked, newlines kept, so error positions stay true). */
     raw_config = pol == NULL && notify_host == NULL;
+    if (raw_config && sr_seccomp_find_raw (text, len, &raw_off, &raw_len))
+      {
+        have_raw = true;
+        raw_hit = sr_seccomp_lookup_raw (cache_dir, text + raw_off, raw_len, &bpf, &scmp_flags);
+        if (raw_hit && (blanked = malloc (len)) == NULL)
+          {
+            sr_policy_free (pol);
+            sr_bpf_release (&bpf);
+            return sr_error (err, ENOMEM, "config.json");
+          }
+        if (raw_hit)
+          {
+            memcpy (blanked, text, len);
+            for (size_t i = 0; i < raw_len; i++)
+              if (blanked[raw_off + i] != '\n')
+                blanked[raw_off + i] = ' ';
+            memcpy (blanked + raw_off, "null", 4);
+            have_bpf = true;
+          }
+      }
+    j = sr_json_parse (blanked ? blanked : text, len, "config.json", err);
+    if (j && raw_hit)
+      json_object_del (json_object_get (j, "linux"), "seccomp");
+    if (j == NULL || sr_policy_apply (pol, j, err) < 0
+        || (notify_host && add_notify_socket (j, o, err) < 0))
+      {
+        json_decref (j);
+        sr_policy_free (pol);
+        if (have_bpf)
+          sr_bpf_release (&bpf);
+        return -1;
+      }
     c = sr_config_from_json (j, err);
     sr_policy_free (pol);
     if (c == NULL)
-      return -1;
+      {
+        if (have_bpf)
+          sr_bpf_release (&bpf);
+        return -1;
+      }
   }
   if (!c->has_process)
     {
@@ -650,13 +692,14 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
                 "when the container is not run in the foreground");
       goto out;
     }
-  if (c->linux_.seccomp.set)
+  if (!raw_hit && c->linux_.seccomp.set)
     {
-      _cleanup_free_ char *cache_dir = sr_path_join (o->root, SR_SECCOMP_CACHE);
       if (sr_seccomp_flags (&c->linux_.seccomp, &scmp_flags, err) < 0
           || sr_seccomp_compile_cached (&c->linux_.seccomp, sr_config_seccomp_json (c), cache_dir, &bpf, err) < 0)
         goto out;
       have_bpf = true;
+      if (have_raw)
+        sr_seccomp_store_raw (cache_dir, text + raw_off, raw_len, &bpf, scmp_flags);
     }
   if (sr_ns_open_paths (c, ns_fds, err) < 0)
     goto out;

@@ -31,6 +31,16 @@ int sr_seccomp_compile (const sr_seccomp_t *s, sr_bpf_t *out, sr_error_t *err);
 int sr_seccomp_compile_cached (const sr_seccomp_t *s, json_t *obj,
                                const char *dir, sr_bpf_t *out, sr_error_t *err);
 
+/* The raw cache (seccomp_cache.c): where linux.seccomp's value is in the
+ * text of a config.json, found without parsing it (false when absent or
+ * anything is unusual); the filter and flags cached under those bytes; and
+ * storing them, once the same bytes were parsed and compiled in full. */
+bool sr_seccomp_find_raw (const char *text, size_t len, size_t *off, size_t *n);
+bool sr_seccomp_lookup_raw (const char *dir, const char *raw, size_t n, sr_bpf_t *out,
+                            unsigned int *flags);
+void sr_seccomp_store_raw (const char *dir, const char *raw, size_t n, const sr_bpf_t *b,
+                           unsigned int flags);
+
 /* The linux.seccomp object of a parsed config, for the cache key. */
 static inline json_t *
 sr_config_seccomp_json (const sr_config_t *c)

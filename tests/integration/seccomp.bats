@@ -64,6 +64,40 @@ allow_all_but() {
 	assert_output_has no-dir
 }
 
+@test "seccomp cache: the same profile bytes come from the raw cache, unparsed, and are enforced; a byte changed is a new entry; an untrusted entry is ignored" {
+	secrun_only "secrun's seccomp cache"
+	local r=$BATS_TEST_TMPDIR/root c json raw
+	c=$r/.seccomp-cache
+	mkdir -p "$r"
+	allow_all_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]'
+	set_cmd 'mkdir /tmp/x 2>&1; echo "rc=$?"'
+	rrun() {
+		run env SRT_TAG="$ID" timeout -k 5 "$SR_TIMEOUT" "$SECRUN" --root "$r" run -b "$BUNDLE" "$ID"
+		assert_status 0
+		assert_output_has "$1"
+	}
+	rrun "Operation not permitted"
+	# one entry keyed by the canonical JSON, one by the bytes as written
+	json=$(grep -la "json $(uname -m) " "$c"/*.bpf)
+	raw=$(grep -la "raw $(uname -m) " "$c"/*.bpf)
+	[ -n "$json" ] && [ -n "$raw" ] && [ "$(ls "$c" | wc -l)" = 2 ] || fail "$(ls -la "$c")"
+	# A hit on the raw entry never reaches the canonical one (which a parse
+	# would find untrusted, and rewrite 0600): it stays as we left it.
+	chmod 0666 "$json"
+	rrun "Operation not permitted"
+	[ "$(stat -c %a "$json")" = 666 ] || fail "the profile was parsed and compiled again"
+	# an entry anyone could write is not used: the full path runs and
+	# writes both afresh
+	chmod 0666 "$raw"
+	rrun "Operation not permitted"
+	[ "$(stat -c %a "$raw" "$json" | sort -u)" = 600 ] || fail "$(ls -la "$c")"
+	# one byte of the profile changed: another key, and the change holds
+	sed -i 's/"errnoRet": 1/"errnoRet": 2/' "$BUNDLE/config.json"
+	rrun "No such file or directory"
+	rrun "No such file or directory"
+	[ "$(ls "$c" | wc -l)" = 4 ] || fail "$(ls -la "$c")"
+}
+
 @test "SCMP_ACT_ERRNO with errnoRet 38: ENOSYS" {
 	allow_all_but '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]'
 	set_cmd 'mkdir /tmp/x 2>&1; true'

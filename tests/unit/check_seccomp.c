@@ -1237,6 +1237,102 @@ START_TEST (load_flags_and_errors)
 }
 END_TEST
 
+/* The raw cache's scan finds linux.seccomp's bytes exactly, and gives up
+ * (the caller then parses as usual) on anything it cannot be sure of. */
+static bool
+raw_span (const char *text, const char **span, size_t *n)
+{
+  size_t off;
+  if (!sr_seccomp_find_raw (text, strlen (text), &off, n))
+    return false;
+  *span = text + off;
+  return true;
+}
+
+START_TEST (raw_span_found_only_when_plain)
+{
+  const char *sp;
+  size_t n;
+  const char *prof = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+                     "[\"a\\\"}]\"],\"action\":\"SCMP_ACT_ERRNO\"}]}";
+  char buf[1024];
+
+  snprintf (buf, sizeof buf, "{\"ociVersion\":\"1.0.0\",\"process\":{\"seccomp\":{}},"
+            "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}],\n \"seccomp\" :\n %s ,\"x\":[1,{}]},"
+            "\"z\":null}", prof);
+  ck_assert (raw_span (buf, &sp, &n));
+  ck_assert_uint_eq (n, strlen (prof));
+  ck_assert (memcmp (sp, prof, n) == 0);
+
+  ck_assert (!raw_span ("{\"linux\":{\"namespaces\":[]}}", &sp, &n));
+  ck_assert (!raw_span ("{\"linux\":{\"seccomp\":null}}", &sp, &n));
+  ck_assert (!raw_span ("{\"process\":{\"seccomp\":{\"defaultAction\":\"X\"}},\"linux\":{}}", &sp, &n));
+  /* repeated, escaped or unterminated: not ours to decide */
+  ck_assert (!raw_span ("{\"linux\":{\"seccomp\":{\"a\":1},\"seccomp\":{\"a\":1}}}", &sp, &n));
+  ck_assert (!raw_span ("{\"linux\":{\"seccomp\":{\"a\":1}},\"linux\":{\"seccomp\":{\"a\":1}}}", &sp, &n));
+  ck_assert (!raw_span ("{\"linux\":{\"secc\\u006fmp\":{\"a\":1}}}", &sp, &n));
+  ck_assert (!raw_span ("{\"li\\u006eux\":{\"seccomp\":{\"a\":1}}}", &sp, &n));
+  ck_assert (!raw_span ("{\"linux\":{\"seccomp\":{\"a\":\"1}}}", &sp, &n));
+  ck_assert (!raw_span ("{\"linux\":{\"seccomp\":{\"a\":1}", &sp, &n));
+  ck_assert (!raw_span ("[{\"linux\":{\"seccomp\":{\"a\":1}}}]", &sp, &n));
+  ck_assert (!raw_span ("", &sp, &n));
+}
+END_TEST
+
+START_TEST (raw_cache_roundtrip)
+{
+  sr_error_t err = { 0 };
+  sr_seccomp_t s;
+  json_t *j;
+  sr_bpf_t fresh, got = { 0 }, none = { 0 };
+  unsigned int flags = 0;
+  char dir[] = "/tmp/secrun-rawcache-test-XXXXXX", cache[64], path[512];
+  const char raw[] = "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}";
+  char other[sizeof raw];
+
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+  snprintf (cache, sizeof cache, "%s/c", dir);
+  ck_assert_msg (sr_seccomp_profile_load (DEFAULT_PROFILE, &j, &s, &err) == 0, "%s", err.msg);
+  ck_assert (sr_seccomp_compile (&s, &fresh, &err) == 0);
+
+  /* nothing yet, and no directory is made by a lookup */
+  ck_assert (!sr_seccomp_lookup_raw (cache, raw, strlen (raw), &none, &flags));
+  ck_assert_int_eq (access (cache, F_OK), -1);
+  sr_seccomp_store_raw (cache, raw, strlen (raw), &fresh, 5);
+  ck_assert (sr_seccomp_lookup_raw (cache, raw, strlen (raw), &got, &flags));
+  ck_assert (same_bpf (&fresh, &got));
+  ck_assert_uint_eq (flags, 5);
+
+  /* one byte of the profile changed: another key */
+  memcpy (other, raw, sizeof raw);
+  other[3] = 'E';
+  ck_assert (!sr_seccomp_lookup_raw (cache, other, strlen (other), &none, &flags));
+  ck_assert (!sr_seccomp_lookup_raw (cache, raw, strlen (raw) - 1, &none, &flags));
+
+  /* an entry anyone could have written is not trusted */
+  DIR *d = opendir (cache);
+  struct dirent *de;
+  ck_assert_ptr_nonnull (d);
+  while ((de = readdir (d)) != NULL)
+    if (de->d_name[0] != '.')
+      {
+        snprintf (path, sizeof path, "%s/%s", cache, de->d_name);
+        ck_assert_int_eq (chmod (path, 0666), 0);
+      }
+  closedir (d);
+  ck_assert (!sr_seccomp_lookup_raw (cache, raw, strlen (raw), &none, &flags));
+  ck_assert_ptr_null (none.insns);
+
+  sr_bpf_release (&fresh);
+  sr_bpf_release (&got);
+  sr_seccomp_profile_release (&s);
+  json_decref (j);
+  unlink (path);
+  rmdir (cache);
+  rmdir (dir);
+}
+END_TEST
+
 static Suite *
 seccomp_suite (void)
 {
@@ -1248,6 +1344,8 @@ seccomp_suite (void)
   tcase_add_test (t, default_profile_is_libseccomp_build);
   tcase_add_test (t, default_profile_shape);
   tcase_add_test (t, cache_returns_libseccomp_build);
+  tcase_add_test (t, raw_span_found_only_when_plain);
+  tcase_add_test (t, raw_cache_roundtrip);
   tcase_add_test (t, default_profile_names_known);
   tcase_add_test (t, samples_are_libseccomp_build);
   suite_add_tcase (s, t);
