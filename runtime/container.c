@@ -35,6 +35,18 @@
 #include "terminal.h"
 #include "utils.h"
 
+/* ASan (GCC says __SANITIZE_ADDRESS__, clang __has_feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define SR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SR_ASAN 1
+#endif
+#endif
+#ifdef SR_ASAN
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -88,6 +100,9 @@ typedef struct {
   volatile bool execing;    /* set just before execve */
   volatile bool failed;     /* set with err when setup failed */
   sr_error_t err;
+  /* Under ASan: the runtime's stack, as ASan knew it, for switching back. */
+  const void *asan_bottom;
+  size_t asan_size;
 } init_ctx_t;
 
 static int
@@ -349,6 +364,12 @@ static void reap (pid_t pid);
 static int
 init_entry (void *arg)
 {
+#ifdef SR_ASAN
+  /* ASan's thread state is the runtime's (same memory, same TLS): tell it
+   * we now run on the init's stack (vfork_init started the switch). */
+  init_ctx_t *x = arg;
+  __sanitizer_finish_switch_fiber (NULL, &x->asan_bottom, &x->asan_size);
+#endif
   init_main (arg);
 }
 
@@ -419,10 +440,27 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
   x->ptid = &ptid;
   /* The init makes our shared mm non-dumpable; ours is restored after. */
   dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
+#ifdef SR_ASAN
+  void *fake = NULL;
+  __sanitizer_start_switch_fiber (&fake, stack + INIT_STACK_GUARD, INIT_STACK_SIZE);
+#endif
   pid = clone (init_entry, stack + INIT_STACK_GUARD + INIT_STACK_SIZE,
                ns_flags | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, x,
                &ptid);
   e = errno;
+#ifdef SR_ASAN
+  /* Back on our stack (the init's is done with: exec'd or gone). An init
+   * that never ran (a failed clone) never finished the switch: finish it
+   * here, which tells us our own stack, then switch back the same way. */
+  if (x->asan_size == 0)
+    {
+      __sanitizer_finish_switch_fiber (fake, &x->asan_bottom, &x->asan_size);
+      __sanitizer_start_switch_fiber (&fake, x->asan_bottom, x->asan_size);
+    }
+  else
+    __sanitizer_start_switch_fiber (NULL, x->asan_bottom, x->asan_size);
+  __sanitizer_finish_switch_fiber (fake, NULL, NULL);
+#endif
   if (dumpable > 0)
     prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
   /* The stack stays mapped until we exit: unmapping it costs 0.3-0.6 ms
