@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <malloc.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -484,6 +485,23 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
   return pid;
 }
 
+/* The start path takes about a dozen fresh page faults in the heap, at
+ * 10-14 us each here; one MADV_POPULATE_WRITE over the first 96 KiB of the
+ * arena costs 2-4 us a page, and skips pages already there. Not done for
+ * commands that use little heap (state, kill: measured slower). */
+static void
+prefault_heap (void)
+{
+#ifdef MADV_POPULATE_WRITE
+  struct mallinfo2 mi = mallinfo2 ();
+  uintptr_t top = (uintptr_t) sbrk (0);
+  size_t n = mi.arena < (96u << 10) ? mi.arena : (96u << 10);
+
+  if (n && top > mi.arena)
+    madvise ((void *) ((top - mi.arena) & ~(uintptr_t) 4095), n, MADV_POPULATE_WRITE);
+#endif
+}
+
 static int
 write_pid_file (const char *path, pid_t pid, sr_error_t *err)
 {
@@ -640,6 +658,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   /* Everything that can be checked is checked before anything exists. */
   if (sr_id_validate (o->id, err) < 0)
     return -1;
+  prefault_heap ();
   bundle = realpath (o->bundle ? o->bundle : ".", NULL);
   if (bundle == NULL)
     return sr_error_errno (err, "bundle %s", o->bundle ? o->bundle : ".");
