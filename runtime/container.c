@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <malloc.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -383,8 +383,8 @@ init_entry (void *arg)
  * runtime's work with its setup, and measured faster in the cgroup v2 VM
  * (0.31 of crun against 0.38 with vfork, even with clone3 into the cgroup).
  * The init then does the runtime's part itself (vfork_go), so nothing may
- * need the runtime
- * while it sets up, and no step may need an mm of its own: no user
+ * need the runtime while it sets up, and no step may need an mm of its
+ * own: no user
  * namespace (the runtime writes its id maps), no time namespace (setns
  * refuses a process whose mm is shared), no hooks that run before the
  * workload starts. */

@@ -316,6 +316,25 @@ same_bpf (const sr_bpf_t *a, const sr_bpf_t *b)
          && memcmp (a->insns, b->insns, a->len * sizeof *a->insns) == 0;
 }
 
+/* The path of the one entry in the cache directory (there must be one). */
+static void
+only_entry (const char *cache, char *path, size_t size)
+{
+  DIR *d = opendir (cache);
+  struct dirent *de;
+  int n = 0;
+
+  ck_assert_ptr_nonnull (d);
+  while ((de = readdir (d)) != NULL)
+    if (de->d_name[0] != '.')
+      {
+        snprintf (path, size, "%s/%s", cache, de->d_name);
+        n++;
+      }
+  closedir (d);
+  ck_assert_int_eq (n, 1);
+}
+
 START_TEST (cache_returns_libseccomp_build)
 {
   sr_error_t err = { 0 };
@@ -343,21 +362,13 @@ START_TEST (cache_returns_libseccomp_build)
 
   /* An entry someone else could have written (here: world-writable, with a
    * byte of its BPF changed) must be ignored and replaced by a fresh build. */
-  DIR *d = opendir (cache);
-  struct dirent *de;
-  ck_assert_ptr_nonnull (d);
-  while ((de = readdir (d)) != NULL)
-    if (de->d_name[0] != '.')
-      {
-        snprintf (path, sizeof path, "%s/%s", cache, de->d_name);
-        FILE *f = fopen (path, "r+b");
-        ck_assert_ptr_nonnull (f);
-        fseek (f, -4, SEEK_END);
-        fputc (0x5a, f);
-        fclose (f);
-        chmod (path, 0666);
-      }
-  closedir (d);
+  only_entry (cache, path, sizeof path);
+  FILE *f = fopen (path, "r+b");
+  ck_assert_ptr_nonnull (f);
+  fseek (f, -4, SEEK_END);
+  fputc (0x5a, f);
+  fclose (f);
+  ck_assert_int_eq (chmod (path, 0666), 0);
   ck_assert (sr_seccomp_compile_cached (&s, j, cache, &again, &err) == 0);
   ck_assert (same_bpf (&fresh, &again));
   ck_assert_int_eq (stat (path, &st), 0);
@@ -1310,16 +1321,8 @@ START_TEST (raw_cache_roundtrip)
   ck_assert (!sr_seccomp_lookup_raw (cache, raw, strlen (raw) - 1, &none, &flags));
 
   /* an entry anyone could have written is not trusted */
-  DIR *d = opendir (cache);
-  struct dirent *de;
-  ck_assert_ptr_nonnull (d);
-  while ((de = readdir (d)) != NULL)
-    if (de->d_name[0] != '.')
-      {
-        snprintf (path, sizeof path, "%s/%s", cache, de->d_name);
-        ck_assert_int_eq (chmod (path, 0666), 0);
-      }
-  closedir (d);
+  only_entry (cache, path, sizeof path);
+  ck_assert_int_eq (chmod (path, 0666), 0);
   ck_assert (!sr_seccomp_lookup_raw (cache, raw, strlen (raw), &none, &flags));
   ck_assert_ptr_null (none.insns);
 
