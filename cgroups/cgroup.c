@@ -717,10 +717,10 @@ sr_cg_write_at (int dirfd, const char *file, const char *value,
 int
 sr_cg_read_set_at (int dirfd, const char *file, char **out, sr_error_t *err)
 {
-  /* A level made by a concurrent secrun is created empty and filled a moment
-   * later (cpuset.cpus, cgroup.subtree_control): wait for it, about 1 s at
-   * most, rather than copy the empty value down.  Only a level that stays
-   * empty is returned as it is, for the caller to report. */
+  /* A v1 cpuset level made by a concurrent secrun is created empty and
+   * filled a moment later: wait for it, about 1 s at most, rather than copy
+   * the empty value down. A level that stays empty is returned as it is,
+   * and joining it then fails with the kernel's error. */
   for (int ms = 1;; ms *= 2)
     {
       _cleanup_free_ char *s = NULL;

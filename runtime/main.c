@@ -131,12 +131,21 @@ prefault_image (void)
 {
   const ElfW (Ehdr) *eh = &__ehdr_start;
   const ElfW (Phdr) *ph = (const void *) ((const char *) eh + eh->e_phoff);
+  uintptr_t base = (uintptr_t) eh;
 
+  /* The load bias: the ELF header is at the start of the segment that maps
+   * file offset 0 (vaddr 0 for a PIE, the link address otherwise). */
+  for (int i = 0; i < eh->e_phnum; i++)
+    if (ph[i].p_type == PT_LOAD && ph[i].p_offset == 0)
+      {
+        base = (uintptr_t) eh - ph[i].p_vaddr;
+        break;
+      }
   for (int i = 0; i < eh->e_phnum; i++)
     if (ph[i].p_type == PT_LOAD && !(ph[i].p_flags & PF_W))
       {
-        uintptr_t a = ((uintptr_t) eh + ph[i].p_vaddr) & ~(uintptr_t) 4095;
-        uintptr_t e = (uintptr_t) eh + ph[i].p_vaddr + ph[i].p_memsz;
+        uintptr_t a = (base + ph[i].p_vaddr) & ~(uintptr_t) 4095;
+        uintptr_t e = base + ph[i].p_vaddr + ph[i].p_memsz;
         /* Best effort: an older kernel says EINVAL and we fault as usual. */
         madvise ((void *) a, e - a, MADV_POPULATE_READ);
       }
