@@ -24,6 +24,7 @@
 
 #include "cgroup.h"
 #include "cleanup.h"
+#include "compat.h"
 #include "hooks.h"
 #include "log.h"
 #include "mounts.h"
@@ -33,6 +34,7 @@
 #include "process.h"
 #include "sealed_exe.h"
 #include "seccomp_bpf.h"
+#include "start_helper.h"
 #include "terminal.h"
 #include "utils.h"
 
@@ -95,9 +97,8 @@ typedef struct {
   bool vforked;
   volatile pid_t *ptid;     /* our view of its pid (CLONE_PARENT_SETTID) */
   sr_container_dir_t *dir;  /* its fds are the init's copies */
-  sr_cgroup_t *cg;
-  sr_state_t *st;
-  const sr_state_text_t *stt;
+  sr_start_helper_t *helper; /* our part, done on a thread meanwhile */
+  char *stack;              /* the init's stack: its lowest byte */
   volatile bool execing;    /* set just before execve */
   volatile bool failed;     /* set with err when setup failed */
   sr_error_t err;
@@ -168,19 +169,13 @@ needs_go_first (const sr_config_t *c)
 }
 
 /* The vfork start's stand-in for GO: what the runtime does between the
- * clone and GO, done by the init itself in the runtime's memory. Only
- * fds opened before the clone are used, since ours are copies: the
- * cgroups exist already, and are joined through their dirfds or paths. */
+ * clone and GO (make the cgroups, move us in, save the state) is done
+ * meanwhile by its start helper, on the other CPU. */
 static int
 vfork_go (init_ctx_t *x, sr_error_t *err)
 {
   x->host_pid = *x->ptid;
-  if (x->cg && sr_cgroup_enter (x->cg, 0, err) < 0)
-    return -1;
-  x->st->pid = x->host_pid;
-  x->st->pid_start = sr_proc_start_time (x->host_pid);
-  x->st->cgroup = sr_cgroup_to_json (x->cg);
-  if (sr_state_commit (x->dir, x->stt, x->st, err) < 0)
+  if (sr_start_helper_wait (x->helper, err) < 0)
     return -1;
   /* The flock of the state dir belongs to the runtime. */
   close (x->dir->dirfd);
@@ -211,7 +206,7 @@ init_setup (init_ctx_t *x, sr_error_t *err)
   struct sync_msg m;
   char exe[PATH_MAX];
   bool early_seccomp = x->bpf && !p->no_new_privileges.v;
-  bool go_first = x->vforked || needs_go_first (c);
+  bool go_first = needs_go_first (c);
   sr_v1_cgroups_t v1cg = { .fd = -1 };
   int nfds;
 
@@ -365,13 +360,15 @@ static void reap (pid_t pid);
 static int
 init_entry (void *arg)
 {
+  init_ctx_t *x = arg;
 #ifdef SR_ASAN
   /* ASan's thread state is the runtime's (same memory, same TLS): tell it
    * we now run on the init's stack (vfork_init started the switch). */
-  init_ctx_t *x = arg;
   __sanitizer_finish_switch_fiber (NULL, &x->asan_bottom, &x->asan_size);
 #endif
-  init_main (arg);
+  /* The helper moves us into our cgroups while we set up. */
+  sr_start_helper_publish_pid (x->helper, *x->ptid);
+  init_main (x);
 }
 
 /* Whether `run` may start the init with CLONE_VM | CLONE_VFORK, as
@@ -382,12 +379,11 @@ init_entry (void *arg)
  * the fork path clones it straight into its cgroup and overlaps the
  * runtime's work with its setup, and measured faster in the cgroup v2 VM
  * (0.31 of crun against 0.38 with vfork, even with clone3 into the cgroup).
- * The init then does the runtime's part itself (vfork_go), so nothing may
- * need the runtime while it sets up, and no step may need an mm of its
- * own: no user
- * namespace (the runtime writes its id maps), no time namespace (setns
- * refuses a process whose mm is shared), no hooks that run before the
- * workload starts. */
+ * The runtime's part is done meanwhile by its start helper, a thread
+ * (start_helper.h), so nothing may need the runtime itself while the init
+ * sets up, and no step may need an mm of its own: no user namespace (the
+ * runtime writes its id maps), no time namespace (setns refuses a process
+ * whose mm is shared), no hooks that run before the workload starts. */
 static bool
 vfork_start_ok (const sr_create_opts_t *o, const sr_config_t *c)
 {
@@ -398,30 +394,47 @@ vfork_start_ok (const sr_create_opts_t *o, const sr_config_t *c)
          && !has_hooks (&h->start_container);
 }
 
-/* The init's own stack for the vfork start: ours stays as it is while we
- * are suspended. A guard below; the top pre-faulted in one call, cheaper
- * than faulting it page by page. */
-enum { INIT_STACK_GUARD = 64 << 10, INIT_STACK_SIZE = 512 << 10, INIT_STACK_HOT = 32 << 10 };
+/* The stacks of the vfork start, in one mapping: the start helper's,
+ * then the init's (ours stays as it is while we are suspended). Each has
+ * a guard below it and its top pre-faulted in one call, cheaper than
+ * faulting it page by page. They stay mapped until we exit: unmapping
+ * costs 0.3-0.6 ms here (a TLB shootdown to the CPU the init ran on, in a
+ * VM), more than the 64 KiB they hold is worth. */
+enum {
+  STACK_GUARD = 64 << 10,
+  HELPER_STACK_SIZE = 256 << 10,
+  INIT_STACK_SIZE = 512 << 10,
+  STACK_HOT = 32 << 10,
+  STACKS_SIZE = STACK_GUARD + HELPER_STACK_SIZE + STACK_GUARD + INIT_STACK_SIZE
+};
 
-static char *
-init_stack_map (void)
+static int
+stack_map_at (char *lo, size_t size)
 {
-  char *base = mmap (NULL, INIT_STACK_GUARD + INIT_STACK_SIZE, PROT_NONE,
+  if (mmap (lo, size, PROT_READ | PROT_WRITE,
+            MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0)
+      == MAP_FAILED)
+    return -1;
+  /* Best effort: without it the pages fault in as they are used. */
+  madvise (lo + size - STACK_HOT, STACK_HOT, MADV_POPULATE_WRITE);
+  return 0;
+}
+
+/* The mapping's base: the helper's stack starts STACK_GUARD above it, the
+ * init's (INIT_STACK_SIZE) STACK_GUARD above the helper's. */
+static char *
+stacks_map (void)
+{
+  char *base = mmap (NULL, STACKS_SIZE, PROT_NONE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED)
     return NULL;
-  if (mmap (base + INIT_STACK_GUARD, INIT_STACK_SIZE, PROT_READ | PROT_WRITE,
-            MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0)
-      == MAP_FAILED)
+  if (stack_map_at (base + STACK_GUARD, HELPER_STACK_SIZE) < 0
+      || stack_map_at (base + STACKS_SIZE - INIT_STACK_SIZE, INIT_STACK_SIZE) < 0)
     {
-      munmap (base, INIT_STACK_GUARD + INIT_STACK_SIZE);
+      munmap (base, STACKS_SIZE);
       return NULL;
     }
-#ifdef MADV_POPULATE_WRITE
-  /* Best effort: without it the pages fault in as they are used. */
-  madvise (base + INIT_STACK_GUARD + INIT_STACK_SIZE - INIT_STACK_HOT, INIT_STACK_HOT,
-           MADV_POPULATE_WRITE);
-#endif
   return base;
 }
 
@@ -431,24 +444,24 @@ static pid_t
 vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
 {
   volatile pid_t ptid = 0;
-  char *stack = init_stack_map ();
+  char *stack = x->stack;
   int dumpable, e;
   pid_t pid;
 
-  if (stack == NULL)
-    return sr_error_errno (err, "map the container init's stack");
   x->vforked = true;
   x->ptid = &ptid;
   /* The init makes our shared mm non-dumpable; ours is restored after. */
   dumpable = prctl (PR_GET_DUMPABLE, 0, 0, 0, 0);
 #ifdef SR_ASAN
   void *fake = NULL;
-  __sanitizer_start_switch_fiber (&fake, stack + INIT_STACK_GUARD, INIT_STACK_SIZE);
+  __sanitizer_start_switch_fiber (&fake, stack, INIT_STACK_SIZE);
 #endif
-  pid = clone (init_entry, stack + INIT_STACK_GUARD + INIT_STACK_SIZE,
+  pid = clone (init_entry, stack + INIT_STACK_SIZE,
                ns_flags | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, x,
                &ptid);
   e = errno;
+  /* Before any reap below: the helper may still write the pid. */
+  sr_start_helper_join (x->helper);
 #ifdef SR_ASAN
   /* Back on our stack (the init's is done with: exec'd or gone). An init
    * that never ran (a failed clone) never finished the switch: finish it
@@ -464,9 +477,6 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
 #endif
   if (dumpable > 0)
     prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
-  /* The stack stays mapped until we exit: unmapping it costs 0.3-0.6 ms
-   * here (a TLB shootdown to the CPU the init ran on, in a VM), more than
-   * the 32 KiB it holds is worth. */
   if (pid < 0)
     return sr_error (err, e, "clone the container's init");
   if (x->failed)
@@ -492,7 +502,7 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
 static void
 prefault_heap (void)
 {
-#ifdef MADV_POPULATE_WRITE
+#ifdef __GLIBC__ /* the musl build's allocator maps its chunks itself */
   struct mallinfo2 mi = mallinfo2 ();
   uintptr_t top = (uintptr_t) sbrk (0);
   size_t n = mi.arena < (96u << 10) ? mi.arena : (96u << 10);
@@ -645,6 +655,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   char created[64];
   sr_state_t st = { 0 };
   sr_state_text_t stt = { 0 };
+  sr_start_helper_t helper = { 0 };
+  char *stacks = NULL;
   bool raw_config = false;
   bool vforked = false;
   size_t raw_off = 0, raw_len = 0;
@@ -783,12 +795,28 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   }
   /* clone3 puts the init straight into a v2 cgroup, which must exist by
    * then; v1 cgroups are made while the init sets up (it needs them only
-   * when it binds them into /sys/fs/cgroup, after GO). */
+   * when it binds them into /sys/fs/cgroup, after GO): by us after the
+   * clone, or for a vfork start, while we are suspended, by the start
+   * helper, which starts on them now. */
   cg_first = sr_cgroup_detect () != SR_CG_V1;
   vforked = !cg_first && vfork_start_ok (o, c);
-  cg_first = cg_first || vforked;
   if (cg_first && sr_cgroup_create (o->id, &c->linux_, &cg, err) < 0)
     goto fail;
+  if (vforked)
+    {
+      helper.id = o->id;
+      helper.linux_ = &c->linux_;
+      helper.dir = &d;
+      helper.st = &st;
+      helper.stt = &stt;
+      if ((stacks = stacks_map ()) == NULL)
+        {
+          sr_error_errno (err, "map the container init's stack");
+          goto fail;
+        }
+      if (sr_start_helper_run (&helper, stacks + STACK_GUARD, HELPER_STACK_SIZE, err) < 0)
+        goto fail;
+    }
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
     goto fail;
   /* Bound before the workload can speak. create's socket closes when it
@@ -843,12 +871,14 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
                          .sync_fd = -1, .exec_listen = exec_listen,
                          .console_fd = console_fd, .conn = -1, .ns_fds = ns_fds,
                          .bpf = have_bpf ? &bpf : NULL, .seccomp_flags = scmp_flags,
-                         .dir = &d, .cg = cg, .st = &st, .stt = &stt };
+                         .dir = &d, .helper = &helper,
+                         .stack = stacks + STACKS_SIZE - INIT_STACK_SIZE };
         pid = vfork_init (&x, sr_ns_clone_flags (c), err);
+        cg = sr_steal_ptr (helper.cg);
         if (pid < 0)
           goto fail;
-        /* It has joined its cgroups and saved its state (vfork_go), and
-         * exec'd the workload. */
+        /* The helper has moved it into its cgroups and saved its state,
+         * and it has exec'd the workload. */
         sr_ns_close_paths (ns_fds);
         goto started;
       }
@@ -974,6 +1004,10 @@ started:
   goto out;
 
 fail:
+  /* A helper still running made cgroups that are ours to remove. */
+  sr_start_helper_join (&helper);
+  if (helper.cg)
+    cg = sr_steal_ptr (helper.cg);
   if (pid > 0)
     {
       /* The init works while we do: a failure of ours (joining a cgroup it
@@ -1004,6 +1038,8 @@ fail:
       sr_error_clear (&e2);
     }
 out:
+  sr_start_helper_join (&helper);
+  sr_error_clear (&helper.err);
   sr_ns_close_paths (ns_fds);
   if (sv[0] >= 0)
     close (sv[0]);

@@ -23,4 +23,7 @@ int sr_error_prefix (sr_error_t *err, const char *fmt, ...)
 
 void sr_error_clear (sr_error_t *err);
 
+/* strerror, in glibc's words whatever the libc. */
+const char *sr_strerror (int errnum);
+
 #endif

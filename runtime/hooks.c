@@ -67,7 +67,7 @@ run_one (const sr_hook_t *h, const char *kind, size_t i, const char *state,
       sr_close_fds_from (3, NULL, 0);
       execve (h->path, (char *const *) (h->args.n ? h->args.v : argv0),
               (char *const *) (h->env.v ? h->env.v : (const char **) environ));
-      dprintf (2, "secrun: %s hook %s: %s\n", kind, h->path, strerror (errno));
+      dprintf (2, "secrun: %s hook %s: %s\n", kind, h->path, sr_strerror (errno));
       _exit (127);
     }
   close (in[0]);

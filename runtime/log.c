@@ -1,5 +1,6 @@
 #include "log.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ sr_log_init (const char *path, int format, bool debug)
     return;
   log_fd = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (log_fd < 0)
-    fprintf (stderr, "secrun: cannot open log file %s: %m\n", path);
+    fprintf (stderr, "secrun: cannot open log file %s: %s\n", path, sr_strerror (errno));
 }
 
 bool

@@ -18,6 +18,7 @@
 #include <link.h>
 
 #include "commands.h"
+#include "compat.h"
 #include "log.h"
 #include "sealed_exe.h"
 #include "state.h"
@@ -48,7 +49,7 @@ cmd_images (sr_global_t *g, int argc, char **argv)
     }
   snprintf (path, sizeof path, "%s/secrun-launch", PKGLIBEXECDIR);
   execv (path, sr_saved_argv ());
-  sr_log_error ("%s: cannot run %s: %s", argv[0], path, strerror (errno));
+  sr_log_error ("%s: cannot run %s: %s", argv[0], path, sr_strerror (errno));
   return 1;
 }
 #endif
@@ -113,10 +114,6 @@ sr_fail (sr_error_t *err)
   sr_log_error_t (err);
   return 1;
 }
-
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22
-#endif
 
 /* The ELF header of our own image (the linker defines it). */
 extern const ElfW (Ehdr) __ehdr_start;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "compat.h"
 #include "log.h"
 #include "utils.h"
 

@@ -862,7 +862,7 @@ check_host_namespaces (ctx_t *x)
                  type, path);
       else if (r < 0 && x->live)
         finding (x, "high", jp, fix, "joins the %s namespace %s, which cannot be "
-                 "checked: %s", type, path, strerror (errno));
+                 "checked: %s", type, path, sr_strerror (errno));
     }
 }
 

@@ -7,8 +7,10 @@
 # for missing packages. Run as root.
 set -euo pipefail
 
+# musl-tools, gperf and dpkg-dev: the musl build of secrun (scripts/musl-deps.sh)
 BUILD_PKGS=(autoconf automake libtool pkg-config make gcc libc6-dev
-	libseccomp-dev libjansson-dev libarchive-dev busybox-static jq)
+	libseccomp-dev libjansson-dev libarchive-dev busybox-static jq
+	musl-tools gperf dpkg-dev)
 TEST_PKGS=(check bats runc crun strace iproute2 util-linux umoci skopeo zstd python3 bsdutils
 	clang libclang-rt-14-dev llvm-14 valgrind)
 # tests/vm (see ../shared/vm/README.md): a cgroup v2 guest under qemu

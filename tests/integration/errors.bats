@@ -101,6 +101,19 @@ load helpers
 	assert_no_leaks
 }
 
+# secrun may be linked against musl (README "Performance"), whose strerror
+# words many errors its own way ("Symbolic link loop"): the messages stay
+# glibc's, as runc's and crun's users know them.
+@test "a rootfs that is a symlink loop: the error in glibc's words" {
+	secrun_only "secrun's error text"
+	ln -s loop "$BUNDLE/loop"
+	cfg '.root.path = "loop"'
+	run_ctr
+	assert_failed
+	assert_output_has "root.path: $BUNDLE/loop: Too many levels of symbolic links"
+	assert_no_leaks
+}
+
 @test "a missing bundle directory is refused" {
 	run sr run -b "$BATS_TEST_TMPDIR/no-such-bundle" "$ID"
 	assert_failed
