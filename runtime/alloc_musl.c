@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "compat.h"
+
 #define HDR 16u
 #define NCLASS 24
 #define BIG_MIN (64u << 10)
@@ -75,6 +77,30 @@ big_alloc (size_t n, size_t align)
   return m + off;
 }
 
+/* Under the lock. The rest of the old chunk is left unused. */
+static int
+chunk_new (void)
+{
+  char *m = mmap (NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m == MAP_FAILED)
+    return -1;
+  bump = m;
+  bump_end = m + CHUNK;
+  return 0;
+}
+
+void
+sr_alloc_prefault (size_t n)
+{
+  lock ();
+  if ((size_t) (bump_end - bump) >= n || chunk_new () == 0)
+    {
+      uintptr_t lo = (uintptr_t) bump & ~(uintptr_t) 4095;
+      madvise ((void *) lo, (uintptr_t) bump + n - lo, MADV_POPULATE_WRITE);
+    }
+  unlock ();
+}
+
 static void *
 block_alloc (size_t n)
 {
@@ -94,16 +120,10 @@ block_alloc (size_t n)
   else
     {
       size_t sz = class_size[c];
-      if ((size_t) (bump_end - bump) < sz)
+      if ((size_t) (bump_end - bump) < sz && chunk_new () < 0)
         {
-          char *m = mmap (NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-          if (m == MAP_FAILED)
-            {
-              unlock ();
-              return errno = ENOMEM, NULL;
-            }
-          bump = m;
-          bump_end = m + CHUNK;
+          unlock ();
+          return errno = ENOMEM, NULL;
         }
       h = (struct hdr *) bump;
       bump += sz;

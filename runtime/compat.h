@@ -16,6 +16,10 @@
 #endif
 
 #ifndef __GLIBC__
+/* The musl build's allocator (alloc_musl.c): maps the next N bytes of its
+ * heap in one call. */
+void sr_alloc_prefault (size_t n);
+
 #include <linux/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -499,16 +499,22 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
  * 10-14 us each here; one MADV_POPULATE_WRITE over the first 96 KiB of the
  * arena costs 2-4 us a page, and skips pages already there. Not done for
  * commands that use little heap (state, kill: measured slower). */
+#ifndef PREFAULT_HEAP
+#define PREFAULT_HEAP (96u << 10)
+#endif
+
 static void
 prefault_heap (void)
 {
-#ifdef __GLIBC__ /* the musl build's allocator maps its chunks itself */
+#ifdef __GLIBC__
   struct mallinfo2 mi = mallinfo2 ();
   uintptr_t top = (uintptr_t) sbrk (0);
   size_t n = mi.arena < (96u << 10) ? mi.arena : (96u << 10);
 
   if (n && top > mi.arena)
     madvise ((void *) ((top - mi.arena) & ~(uintptr_t) 4095), n, MADV_POPULATE_WRITE);
+#else
+  sr_alloc_prefault (PREFAULT_HEAP);
 #endif
 }
 
