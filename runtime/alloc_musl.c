@@ -9,6 +9,8 @@
  * musl build was no faster than the glibc one; with this, 1 ms faster.
  * One lock, for the start helper thread (start_helper.h). */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,11 +30,13 @@ static const uint32_t class_size[NCLASS] = {
   2048, 3072, 4096, 6144, 8192, 12288, 16384, 32768, 65536 + HDR };
 
 struct hdr {
-  uint64_t size;  /* block size with header; for big blocks, the mapping */
-  uint32_t cls;   /* class index, or NCLASS for a big block */
-  uint32_t magic;
+  uint64_t size;  /* block size with header; for a big block, its mapping's */
+  uint32_t info;  /* class index; for a big block, payload offset / 16 */
+  uint32_t magic; /* what the block is: anything else aborts */
 };
-#define MAGIC 0x5ec7a11cu
+#define MAGIC_LIVE 0x5ec7a11cu
+#define MAGIC_FREE 0x5ec7f4eeu
+#define MAGIC_BIG 0x5ec7b16bu
 
 static void *free_list[NCLASS];
 static char *bump, *bump_end;
@@ -60,21 +64,23 @@ class_of (size_t need)
   return NCLASS;
 }
 
+/* A block of its own mapping, the payload aligned to ALIGN (a power of
+ * two, at least 16) with the header just below it. */
 static void *
 big_alloc (size_t n, size_t align)
 {
-  size_t off = align > HDR ? align : HDR; /* payload offset, aligned */
-  if (n > SIZE_MAX / 2)
+  if (n > SIZE_MAX / 4 || align > SIZE_MAX / 4)
     return errno = ENOMEM, NULL;
-  size_t total = (n + off + 4095) & ~(size_t) 4095;
+  size_t total = (n + align + HDR + 4095) & ~(size_t) 4095;
   char *m = mmap (NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED)
     return errno = ENOMEM, NULL;
-  struct hdr *h = (struct hdr *) (m + off - HDR);
+  uintptr_t p = ((uintptr_t) m + HDR + align - 1) & ~(uintptr_t) (align - 1);
+  struct hdr *h = (struct hdr *) p - 1;
   h->size = total;
-  h->cls = NCLASS;
-  h->magic = MAGIC ^ (uint32_t) (off >> 4);
-  return m + off;
+  h->info = (uint32_t) ((p - (uintptr_t) m) >> 4);
+  h->magic = MAGIC_BIG;
+  return (void *) p;
 }
 
 /* Under the lock. The rest of the old chunk is left unused. */
@@ -115,6 +121,8 @@ block_alloc (size_t n)
   if (free_list[c])
     {
       h = free_list[c];
+      if (h->magic != MAGIC_FREE)
+        abort (); /* written to after it was freed */
       free_list[c] = *(void **) (h + 1);
     }
   else
@@ -130,8 +138,8 @@ block_alloc (size_t n)
     }
   unlock ();
   h->size = class_size[c];
-  h->cls = (uint32_t) c;
-  h->magic = MAGIC;
+  h->info = (uint32_t) c;
+  h->magic = MAGIC_LIVE;
   return h + 1;
 }
 
@@ -143,10 +151,25 @@ malloc (size_t n)
   return block_alloc (n);
 }
 
+/* The header of a live block, or abort: a double free or a header
+ * overwritten by an overflow must not become a corrupt free list or an
+ * unmap of someone else's memory. */
 static struct hdr *
 hdr_of (void *p)
 {
-  return (struct hdr *) p - 1;
+  struct hdr *h = (struct hdr *) p - 1;
+  if (h->magic == MAGIC_LIVE && h->info < NCLASS && h->size == class_size[h->info])
+    return h;
+  if (h->magic == MAGIC_BIG && ((size_t) h->info << 4) >= HDR
+      && ((size_t) h->info << 4) < h->size && (h->size & 4095) == 0)
+    return h;
+  abort ();
+}
+
+static bool
+is_big (const struct hdr *h)
+{
+  return h->magic == MAGIC_BIG;
 }
 
 void
@@ -156,15 +179,15 @@ free (void *p)
   if (p == NULL)
     return;
   h = hdr_of (p);
-  if (h->cls == NCLASS)
+  if (is_big (h))
     {
-      size_t off = (size_t) (h->magic ^ MAGIC) << 4;
-      munmap ((char *) p - off, h->size);
+      munmap ((char *) p - ((size_t) h->info << 4), h->size);
       return;
     }
+  h->magic = MAGIC_FREE;
   lock ();
-  *(void **) p = free_list[h->cls];
-  free_list[h->cls] = h;
+  *(void **) p = free_list[h->info];
+  free_list[h->info] = h;
   unlock ();
 }
 
@@ -176,7 +199,7 @@ calloc (size_t n, size_t m)
   if (__builtin_mul_overflow (n, m, &t))
     return errno = ENOMEM, NULL;
   p = block_alloc (t);
-  if (p && hdr_of (p)->cls != NCLASS)
+  if (p && !is_big (hdr_of (p)))
     memset (p, 0, t);
   return p; /* big blocks come zeroed from mmap */
 }
@@ -188,8 +211,8 @@ malloc_usable_size (void *p)
   if (p == NULL)
     return 0;
   h = hdr_of (p);
-  if (h->cls == NCLASS)
-    return h->size - ((size_t) (h->magic ^ MAGIC) << 4);
+  if (is_big (h))
+    return h->size - ((size_t) h->info << 4);
   return h->size - HDR;
 }
 
@@ -206,7 +229,7 @@ realloc (void *p, size_t n)
       return NULL;
     }
   have = malloc_usable_size (p);
-  if (n <= have && (hdr_of (p)->cls != NCLASS || n >= have / 2))
+  if (n <= have && (!is_big (hdr_of (p)) || n >= have / 2))
     return p;
   q = malloc (n);
   if (q == NULL)
@@ -223,8 +246,6 @@ aligned_alloc (size_t align, size_t n)
     return errno = EINVAL, NULL;
   if (align <= HDR)
     return malloc (n);
-  if (align > 4096)
-    return errno = EINVAL, NULL;
   return big_alloc (n, align);
 }
 

@@ -460,8 +460,6 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
                ns_flags | CLONE_VM | CLONE_VFORK | CLONE_PARENT_SETTID | SIGCHLD, x,
                &ptid);
   e = errno;
-  /* Before any reap below: the helper may still write the pid. */
-  sr_start_helper_join (x->helper);
 #ifdef SR_ASAN
   /* Back on our stack (the init's is done with: exec'd or gone). An init
    * that never ran (a failed clone) never finished the switch: finish it
@@ -475,6 +473,8 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
     __sanitizer_start_switch_fiber (NULL, x->asan_bottom, x->asan_size);
   __sanitizer_finish_switch_fiber (fake, NULL, NULL);
 #endif
+  /* Before any reap below: the helper may still write the pid. */
+  sr_start_helper_join (x->helper);
   if (dumpable > 0)
     prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
   if (pid < 0)
@@ -815,13 +815,17 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       helper.dir = &d;
       helper.st = &st;
       helper.stt = &stt;
-      if ((stacks = stacks_map ()) == NULL)
+      /* Without its stacks or its thread (RLIMIT_NPROC, a pids limit on
+       * us), the start takes the plain clone path instead. */
+      sr_error_t e2 = { 0 };
+      if ((stacks = stacks_map ()) == NULL
+          || sr_start_helper_run (&helper, stacks + STACK_GUARD, HELPER_STACK_SIZE, &e2) < 0)
         {
-          sr_error_errno (err, "map the container init's stack");
-          goto fail;
+          sr_log_debug ("vfork start unavailable (%s): plain clone",
+                        e2.msg ? e2.msg : "no stack");
+          sr_error_clear (&e2);
+          vforked = false;
         }
-      if (sr_start_helper_run (&helper, stacks + STACK_GUARD, HELPER_STACK_SIZE, err) < 0)
-        goto fail;
     }
   if (!o->start_now && (exec_listen = exec_socket_listen (d.dirfd, err)) < 0)
     goto fail;

@@ -88,9 +88,17 @@ const char *
 sr_strerror (int errnum)
 {
 #ifndef __GLIBC__
+  static __thread char unknown[32];
+  if (errnum == 0)
+    return "Success";
   if (errnum > 0 && (size_t) errnum < sizeof glibc_text / sizeof glibc_text[0]
       && glibc_text[errnum])
     return glibc_text[errnum];
+  if (strcmp (strerror (errnum), "No error information") == 0)
+    {
+      snprintf (unknown, sizeof unknown, "Unknown error %d", errnum);
+      return unknown;
+    }
 #endif
   return strerror (errnum);
 }

@@ -1365,7 +1365,7 @@ sr_launch_cleanup (const char *root, const char *id)
   if (asprintf (&rootfs, "%s/%s/rootfs", dir, id) > 0
       && umount2 (rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) < 0
       && errno != EINVAL && errno != ENOENT)
-    sr_log_warn ("launch: unmount %s: %s", rootfs, strerror (errno));
+    sr_log_warn ("launch: unmount %s: %s", rootfs, sr_strerror (errno));
   if (sr_rm_rf_at (lfd, id, &err) < 0)
     {
       sr_log_warn ("launch: remove %s/%s: %s", dir, id, err.msg);

@@ -84,13 +84,44 @@ sr_process_apply_personality (const sr_linux_t *l, sr_error_t *err)
   return 0;
 }
 
+/* The init is one task, and may share its memory with a runtime that has a
+ * thread (the vfork start and its start helper). The libc wrappers of
+ * setgroups, setres[ug]id and setrlimit apply the change to every thread of
+ * the process they believe they run in, which is then the runtime's: musl's
+ * __synccall signals the helper's tid, which does not exist in the init's
+ * pid namespace, and returns 1 without changing anything. The raw syscalls
+ * change this task only, which is all the init wants. */
+static int
+task_setgroups (size_t n, const gid_t *list)
+{
+  return (int) syscall (SYS_setgroups, n, list);
+}
+
+static int
+task_setresgid (gid_t g)
+{
+  return (int) syscall (SYS_setresgid, g, g, g);
+}
+
+static int
+task_setresuid (uid_t u)
+{
+  return (int) syscall (SYS_setresuid, u, u, u);
+}
+
+static int
+task_setrlimit (int resource, const struct rlimit *rl)
+{
+  return (int) syscall (SYS_prlimit64, 0, resource, rl, NULL);
+}
+
 int
 sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err)
 {
   for (size_t i = 0; i < p->n_rlimits; i++)
     {
       struct rlimit rl = { .rlim_cur = p->rlimits[i].soft, .rlim_max = p->rlimits[i].hard };
-      if (setrlimit (p->rlimits[i].resource, &rl) < 0)
+      if (task_setrlimit (p->rlimits[i].resource, &rl) != 0)
         return sr_error_errno (err, "process.rlimits[%zu] (%s %llu/%llu)", i,
                                p->rlimits[i].name,
                                (unsigned long long) rl.rlim_cur,
@@ -179,12 +210,24 @@ sr_process_apply_identity (const sr_process_t *p, sr_error_t *err)
 
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return sr_error_errno (err, "prctl PR_SET_KEEPCAPS");
-  if (setgroups (p->user.n_additional_gids, p->user.additional_gids) < 0)
+  if (task_setgroups (p->user.n_additional_gids, p->user.additional_gids) != 0)
     return sr_error_errno (err, "process.user.additionalGids: setgroups");
-  if (setresgid (gid, gid, gid) < 0)
+  if (task_setresgid (gid) != 0)
     return sr_error_errno (err, "process.user.gid: setresgid %u", gid);
-  if (setresuid (uid, uid, uid) < 0)
+  if (task_setresuid (uid) != 0)
     return sr_error_errno (err, "process.user.uid: setresuid %u", uid);
+  {
+    /* Checked, not assumed: a change that silently did not happen would
+     * run the workload as root. */
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    if (getresuid (&ru, &eu, &su) < 0 || ru != uid || eu != uid || su != uid)
+      return sr_error (err, 0, "process.user.uid: the switch to %u did not happen", uid);
+    if (getresgid (&rg, &eg, &sg) < 0 || rg != gid || eg != gid || sg != gid)
+      return sr_error (err, 0, "process.user.gid: the switch to %u did not happen", gid);
+    if (getgroups (0, NULL) != (int) p->user.n_additional_gids)
+      return sr_error (err, 0, "process.user.additionalGids: setgroups did not happen");
+  }
   if (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
     return sr_error_errno (err, "prctl PR_SET_KEEPCAPS");
 

@@ -81,15 +81,10 @@ sr_start_helper_run (sr_start_helper_t *h, void *stack, size_t size, sr_error_t 
    * land here. */
   if ((e = pthread_attr_setstack (&a, stack, size)) == 0)
     {
-#ifdef __GLIBC__
-      if ((e = pthread_attr_setsigmask_np (&a, &all)) == 0)
-        e = pthread_create (&h->thread, &a, helper_main, h);
-#else
       sigset_t old;
       pthread_sigmask (SIG_SETMASK, &all, &old);
       e = pthread_create (&h->thread, &a, helper_main, h);
       pthread_sigmask (SIG_SETMASK, &old, NULL);
-#endif
     }
   pthread_attr_destroy (&a);
   if (e != 0)
