@@ -83,23 +83,41 @@ big_alloc (size_t n, size_t align)
   return (void *) p;
 }
 
-/* Under the lock. The rest of the old chunk is left unused. */
+/* Bytes left in the chunk; negative reads as none (see chunk_new). */
+static intptr_t
+chunk_left (void)
+{
+  return (intptr_t) ((uintptr_t) bump_end - (uintptr_t) bump);
+}
+
+/* Under the lock. The rest of the old chunk is left unused. Every update
+ * of the allocator's state is one store, ordered so that a task killed
+ * between any two of them leaves it consistent (at worst a block or a
+ * chunk is lost): the vfork'd init shares this heap (see
+ * sr_alloc_unlock_after_death). */
 static int
 chunk_new (void)
 {
   char *m = mmap (NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED)
     return -1;
+  bump_end = NULL; /* empty from here until both are set */
   bump = m;
   bump_end = m + CHUNK;
   return 0;
 }
 
 void
+sr_alloc_unlock_after_death (void)
+{
+  __atomic_store_n (&lock_word, 0, __ATOMIC_RELEASE);
+}
+
+void
 sr_alloc_prefault (size_t n)
 {
   lock ();
-  if ((size_t) (bump_end - bump) >= n || chunk_new () == 0)
+  if (chunk_left () >= (intptr_t) n || chunk_new () == 0)
     {
       uintptr_t lo = (uintptr_t) bump & ~(uintptr_t) 4095;
       madvise ((void *) lo, (uintptr_t) bump + n - lo, MADV_POPULATE_WRITE);
@@ -128,7 +146,7 @@ block_alloc (size_t n)
   else
     {
       size_t sz = class_size[c];
-      if ((size_t) (bump_end - bump) < sz && chunk_new () < 0)
+      if (chunk_left () < (intptr_t) sz && chunk_new () < 0)
         {
           unlock ();
           return errno = ENOMEM, NULL;

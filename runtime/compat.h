@@ -19,6 +19,10 @@
 /* The musl build's allocator (alloc_musl.c): maps the next N bytes of its
  * heap in one call. */
 void sr_alloc_prefault (size_t n);
+/* Frees its lock after the only other task that could hold it, the
+ * vfork'd init, died before it could exec (killed inside malloc by a host
+ * root or the OOM killer: nothing in the container runs yet). */
+void sr_alloc_unlock_after_death (void);
 
 #include <linux/mount.h>
 #include <sys/syscall.h>

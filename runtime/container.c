@@ -475,6 +475,12 @@ vfork_init (init_ctx_t *x, int ns_flags, sr_error_t *err)
 #endif
   /* Before any reap below: the helper may still write the pid. */
   sr_start_helper_join (x->helper);
+#ifndef __GLIBC__
+  /* Gone without exec'ing, and not by returning its error: it may have
+   * died holding the heap's lock (sr_alloc_unlock_after_death). */
+  if (pid > 0 && !x->execing && !x->failed)
+    sr_alloc_unlock_after_death ();
+#endif
   if (dumpable > 0)
     prctl (PR_SET_DUMPABLE, dumpable, 0, 0, 0);
   if (pid < 0)

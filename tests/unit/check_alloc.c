@@ -1,15 +1,20 @@
 /* The musl build's allocator (runtime/alloc_musl.c), linked into this test
  * in place of glibc's, so every allocation of the test and of Check goes
  * through it too: alignment, reuse, calloc zeroing reused blocks, realloc
- * keeping the bytes, big and over-aligned blocks, and an abort (not a
- * corrupt free list) on a double free or a smashed header. */
+ * keeping the bytes, big and over-aligned blocks, a task sharing the heap
+ * killed anywhere inside it, and an abort (not a corrupt free list) on a
+ * double free or a smashed header. */
 #include <check.h>
+#include <sched.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 
 /* The block sizes the allocator's classes and big path meet at. */
 static const size_t sizes[] = { 0,    1,    15,   16,    17,    100,   1000,  4080,
@@ -130,6 +135,66 @@ START_TEST (test_blocks_are_distinct)
 }
 END_TEST
 
+/* The vfork start's init shares the runtime's heap, and may be killed
+ * anywhere inside malloc or free (by a host root or the OOM killer). A task
+ * sharing our memory allocates and frees in a loop until SIGKILL lands at a
+ * random point; after sr_alloc_unlock_after_death the allocator must still
+ * hand out distinct, usable blocks. */
+void sr_alloc_unlock_after_death (void);
+
+static int
+churn (void *arg)
+{
+  unsigned int seed = (unsigned int) (uintptr_t) arg;
+  void *keep[16] = { 0 };
+  for (unsigned int i = 0;; i++)
+    {
+      seed = seed * 1103515245u + 12345u;
+      size_t n = (seed >> 8) % 3 == 0 ? (seed >> 4) % 100000 : (seed >> 4) % 700;
+      unsigned int k = (seed >> 20) % 16;
+      free (keep[k]);
+      keep[k] = malloc (n);
+    }
+  return 0;
+}
+
+START_TEST (test_survives_a_task_killed_inside)
+{
+  enum { ROUNDS = 150, STACK = 64 << 10, N = 400 };
+  char *stack = mmap (NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ck_assert_ptr_ne (stack, MAP_FAILED);
+  for (int r = 0; r < ROUNDS; r++)
+    {
+      pid_t pid = clone (churn, stack + STACK, CLONE_VM | SIGCHLD, (void *) (uintptr_t) (r + 1));
+      ck_assert_int_gt (pid, 0);
+      struct timespec ts = { 0, (r % 50) * 20000 };
+      nanosleep (&ts, NULL);
+      kill (pid, SIGKILL);
+      /* No allocation (ck_assert allocates) before the unlock. */
+      pid_t w = waitpid (pid, NULL, 0);
+      sr_alloc_unlock_after_death ();
+      ck_assert_int_eq (w, pid);
+      static unsigned char *p[N];
+      for (int i = 0; i < N; i++)
+        {
+          size_t n = (size_t) (i * 37 % 900) + 1;
+          p[i] = malloc (n);
+          ck_assert_ptr_nonnull (p[i]);
+          memset (p[i], i & 0xff, n);
+        }
+      for (int i = 0; i < N; i++)
+        {
+          size_t n = (size_t) (i * 37 % 900) + 1;
+          for (size_t j = 0; j < n; j++)
+            if (p[i][j] != (unsigned char) (i & 0xff))
+              ck_abort_msg ("round %d: block %d overwritten at %zu", r, i, j);
+          free (p[i]);
+        }
+    }
+  munmap (stack, STACK);
+}
+END_TEST
+
 /* Through volatile: the compiler may drop what it sees as undefined. */
 START_TEST (test_double_free_aborts)
 {
@@ -160,6 +225,8 @@ main (void)
   tcase_add_test (t, test_realloc_keeps_the_bytes);
   tcase_add_test (t, test_aligned);
   tcase_add_test (t, test_blocks_are_distinct);
+  tcase_add_test (t, test_survives_a_task_killed_inside);
+  tcase_set_timeout (t, 60);
   tcase_add_test_raise_signal (t, test_double_free_aborts, SIGABRT);
   tcase_add_test_raise_signal (t, test_smashed_header_aborts, SIGABRT);
   suite_add_tcase (s, t);
