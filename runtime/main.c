@@ -106,6 +106,12 @@ version (void)
   printf ("secrun version %s\ncommit: %s\nspec: %s\nlibseccomp: %u.%u.%u\n",
           PACKAGE_VERSION, GIT_COMMIT, OCI_SPEC_VERSION, v->major, v->minor,
           v->micro);
+  /* Which build this is (README "Building by hand"). */
+#ifdef __GLIBC__
+  printf ("libc: glibc %d.%d\n", __GLIBC__, __GLIBC_MINOR__);
+#else
+  printf ("libc: musl\n");
+#endif
 }
 
 int

@@ -13,7 +13,21 @@ load helpers
 	if is_secrun; then
 		grep -qE '^secrun version [0-9]+\.[0-9]+\.[0-9]+' <<<"$output" || fail "$output"
 		grep -qx 'spec: 1.2.0' <<<"$output" || fail "spec is not 1.2.0: $output"
+		grep -qE '^libc: (musl|glibc [0-9]+\.[0-9]+)$' <<<"$output" || fail "no libc line: $output"
 	fi
+}
+
+# scripts/build.sh links secrun against musl once scripts/musl-deps.sh has
+# built its libraries (README "Building by hand"): the binary says so.
+@test "--version: a build configured with musl says libc: musl" {
+	secrun_only "secrun's build"
+	local status_file
+	status_file=$(dirname "$SECRUN")/config.status
+	[ -f "$status_file" ] || skip "no config.status beside $SECRUN: not a build tree"
+	grep -qF 'S["MUSL_RUNTIME_TRUE"]=""' "$status_file" || skip "this build was configured without musl"
+	run sr --version
+	assert_status 0
+	grep -qx 'libc: musl' <<<"$output" || fail "$output"
 }
 
 @test "--help: lists the commands" {
