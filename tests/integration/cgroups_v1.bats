@@ -314,6 +314,27 @@ bad_input() {
 	bad_input '.linux.resources.cpu = {cpus: "9999"}' 'linux.resources.cpu.cpus'
 }
 
+# The vfork start needs a thread (its start helper) besides the init: with
+# room for no new task at all, run falls back to the plain clone, whose
+# failure is then a clean error, and nothing is left. The test's own pids
+# cgroup, removed at the end.
+@test "v1: run with no room for a thread or an init: a clean error, nothing left" {
+	secrun_only "secrun's start helper"
+	local cg=$V1/pids/secrun-test-nothread-$$
+	mkdir "$cg"
+	echo 1 >"$cg/pids.max"
+	run sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --root "$3" --debug run -b "$4" "$5"' \
+		sh "$cg" "$SECRUN" "$ROOT" "$BUNDLE" "$ID"
+	local events
+	events=$(cat "$cg/pids.events")
+	rmdir "$cg"
+	assert_failed
+	assert_output_has "vfork start unavailable (start helper: Resource temporarily unavailable): plain clone"
+	assert_output_has "clone3 the container's init: Resource temporarily unavailable"
+	[ "$events" != "max 0" ] || fail "pids.max was never hit: $events"
+	assert_no_leaks
+}
+
 # runc's cgroup mount (the test bundle has none).
 CGROUP_MOUNT='{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
   "options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}'
