@@ -323,7 +323,10 @@ bad_input() {
 	local cg=$V1/pids/secrun-test-nothread-$$
 	mkdir "$cg"
 	echo 1 >"$cg/pids.max"
-	run sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --root "$3" --debug run -b "$4" "$5"' \
+	# Under the sanitizer stage, LeakSanitizer needs a task of its own at
+	# exit, which this cgroup refuses: no leak check for this one process.
+	run env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" --root "$3" --debug run -b "$4" "$5"' \
 		sh "$cg" "$SECRUN" "$ROOT" "$BUNDLE" "$ID"
 	local events
 	events=$(cat "$cg/pids.events")
