@@ -85,8 +85,9 @@ FIG = [
     ("peak RSS, `run` + seccomp (cold)", "run-seccomp.tsv", "maxrss_kb", SUBJ + "-cold", REF, 1, "KiB", None),
 ]
 
-print(f"| figure | {SUBJ} median (min–max, n) | {REF} median | {OTHER} median | paired ratio {SUBJ}/{REF} | ratio of medians | target | met? |")
-print("|---|---:|---:|---:|---:|---:|---:|:---:|")
+FLOOR = "limit-cg"  # bench/run --anchors: the floor launcher, with cgroups
+print(f"| figure | {SUBJ} median (min–max, n) | {REF} median | {OTHER} median | paired ratio {SUBJ}/{REF} | ratio of medians | floor {FLOOR}/{REF} | target | met? |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|:---:|")
 allleaks = defaultdict(int)
 allbad = defaultdict(int)
 seen = set()
@@ -103,11 +104,12 @@ for label, tsv, metric, subj, ref, scale, unit, target in FIG:
     per = data[metric]
     pr = paired(per, subj, ref)
     mr = medratio(per, subj, ref)
+    fr = paired(per, FLOOR, ref) if unit != "KiB" else None
     met = "–" if target is None or pr is None else ("yes" if pr <= target else "**no**")
     tgt = f"≤ {target:.2f}" if target is not None else "–"
     print(f"| {label} | {cell(per, subj, scale, unit)} | {cell(per, ref, scale, unit, False)} | "
           f"{cell(per, OTHER, scale, unit, False)} | {'–' if pr is None else f'{pr:.3f}'} | "
-          f"{'–' if mr is None else f'{mr:.3f}'} | {tgt} | {met} |")
+          f"{'–' if mr is None else f'{mr:.3f}'} | {'–' if fr is None else f'{fr:.3f}'} | {tgt} | {met} |")
 
 print()
 names = sorted(set(allleaks) | set(allbad))

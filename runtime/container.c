@@ -771,7 +771,8 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     if ((pidns == NULL || pidns->path != NULL) && sr_reexec_sealed (err) < 0)
       goto out;
   }
-  if (c->process.terminal && o->console_socket == NULL && o->console_fd < 0)
+  if (c->process.terminal && o->console_socket == NULL && o->console_fd < 0
+      && o->console_pair == NULL)
     {
       sr_error (err, 0, "process.terminal is true: --console-socket is required "
                 "when the container is not run in the foreground");
@@ -848,6 +849,17 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     {
       sr_error_errno (err, "console");
       goto fail;
+    }
+  if (o->console_pair && o->console_socket == NULL && c->process.terminal)
+    {
+      int pair[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        {
+          sr_error_errno (err, "socketpair");
+          goto fail;
+        }
+      console_fd = pair[1];
+      *o->console_pair = pair[0];
     }
   if (!vforked && socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {

@@ -18,6 +18,11 @@ typedef struct {
   int console_fd;             /* >= 0: a socket to send the pty master on
                                  (run in the foreground), instead of
                                  --console-socket */
+  int *console_pair;          /* run in the foreground without
+                                 --console-socket: if the config asks for a
+                                 terminal, receives our end of a socketpair
+                                 the init sends the pty master on (the
+                                 caller closes it); else stays -1 */
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;
