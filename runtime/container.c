@@ -855,7 +855,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
       int pair[2];
       if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
         {
-          sr_error_errno (err, "socketpair");
+          sr_error_errno (err, "process.terminal: socket for the pty master");
           goto fail;
         }
       console_fd = pair[1];
