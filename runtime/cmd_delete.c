@@ -60,7 +60,7 @@ cmd_delete (sr_global_t *g, int argc, char **argv)
       sr_container_dir_close (&d);
       return sr_fail (&err);
     }
-  r = sr_container_destroy (&d, &st, &err);
+  r = sr_container_destroy (&d, &st, false, &err);
   if (r == 0)
     sr_launch_cleanup (g->root, argv[optind]);
   sr_state_release (&st);

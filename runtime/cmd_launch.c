@@ -738,7 +738,7 @@ out:
         sr_state_t sst;
         if (sr_container_load (g->root, name, &d, &sst, &err) == 0)
           {
-            if (sr_container_destroy (&d, &sst, &err) < 0)
+            if (sr_container_destroy (&d, &sst, true, &err) < 0)
               sr_log_error_t (&err);
             sr_state_release (&sst);
           }

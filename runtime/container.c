@@ -1064,7 +1064,7 @@ fail:
   if (d.dirfd >= 0)
     {
       sr_error_t e2 = { 0 };
-      sr_container_dir_remove (&d, &e2);
+      sr_container_dir_remove (&d, false, &e2);
       sr_error_clear (&e2);
     }
 out:
@@ -1167,7 +1167,7 @@ sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
 }
 
 int
-sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
+sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, bool park, sr_error_t *err)
 {
   sr_cgroup_t *cg = NULL;
   sr_config_t *c;
@@ -1214,7 +1214,7 @@ sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
       sr_hooks_run_warn (&c->hooks.poststop, "poststop", s);
     }
   sr_config_free (c);
-  return sr_container_dir_remove (d, err);
+  return sr_container_dir_remove (d, park, err);
 }
 
 int
@@ -1229,9 +1229,11 @@ sr_container_reclaim (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
         r = sr_error_errno (err, "lock the state of \"%s\"", st->id);
         break;
       }
-  /* A `delete --force` meanwhile removed it all: nothing left to do. */
+  /* A `delete --force` meanwhile removed it all: nothing left to do.
+   * (delete removes the dir, never parks it: the name cannot have been
+   * given to another container's dir with this inode.) */
   if (r == 0 && fstat (d->dirfd, &sb) == 0 && sb.st_nlink > 0)
-    r = sr_container_destroy (d, st, err);
+    r = sr_container_destroy (d, st, true, err);
   sr_container_dir_close (d);
   sr_state_release (st);
   return r;

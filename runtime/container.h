@@ -49,8 +49,10 @@ sr_config_t *sr_state_config (const sr_state_t *st, sr_error_t *err);
 int sr_container_start (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
 
 /* Kills whatever is left, removes the cgroup, runs poststop hooks and
- * removes the state dir (which closes d). */
-int sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err);
+ * removes the state dir (which closes d). PARK: the caller made the
+ * container and no `run` can still hold its dir (sr_container_dir_remove). */
+int sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, bool park,
+                          sr_error_t *err);
 
 /* run in the foreground, once the init has exited: locks again the state
  * dir kept by create and destroys the container, unless a concurrent

@@ -66,8 +66,10 @@ int sr_state_root_open (const char *root, sr_error_t *err);
 int sr_container_dir_open (const char *root, const char *id, bool create,
                            sr_container_dir_t *out, sr_error_t *err);
 void sr_container_dir_close (sr_container_dir_t *d);
-/* Removes the directory and everything in it; the dir is closed after. */
-int sr_container_dir_remove (sr_container_dir_t *d, sr_error_t *err);
+/* Removes everything in the directory, and the directory itself, or with
+ * PARK, leaves it emptied in a small pool for the next create to take
+ * (only its maker may: state.c). The dir is closed after. */
+int sr_container_dir_remove (sr_container_dir_t *d, bool park, sr_error_t *err);
 
 /* state.json is written in two steps around the clone of the init: the
  * fields known before it exists are serialised then (with the config,

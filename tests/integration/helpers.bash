@@ -253,6 +253,16 @@ find_leaks() {
 			[ -n "$clean" ] && rm_cgroup "$p"
 		done
 	done
+	# the pool of emptied state dirs that `run` keeps for the next create
+	# (state.c): at most 4, each empty
+	local pool=("$ROOT"/@pool-*)
+	[ -e "${pool[0]}" ] || pool=()
+	[ ${#pool[@]} -le 4 ] || LEAKS+=("state dir pool has ${#pool[@]} dirs, at most 4 expected")
+	for d in "${pool[@]}"; do
+		[ -d "$d" ] && [ -z "$(ls -A "$d")" ] && continue
+		LEAKS+=("state dir pool entry not an empty dir: $d: $(ls -A "$d" 2>&1)")
+		[ -n "$clean" ] && rm -rf "$d"
+	done
 	# mounts on the host under this test's directory, other than the test's own
 	while read -r _ _ _ _ mp _; do
 		[[ $mp == "$BATS_TEST_TMPDIR"* ]] || continue

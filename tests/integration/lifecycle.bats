@@ -80,6 +80,58 @@ wait_go_cmd='echo started; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo fin
 	[ ! -e "$ROOT/$ID" ] || fail "run left its state dir"
 }
 
+@test "run: parks its emptied state dir, which the next create takes and delete removes" {
+	set_cmd 'true'
+	run_ctr
+	assert_status 0
+	[ ! -e "$ROOT/$ID" ] || fail "run left its state dir"
+	# one empty 0700 dir, under a name no id can have, that list ignores
+	[ "$(ls -A "$ROOT" | grep -v '^\.seccomp-cache$')" = "@pool-0" ] || fail "root: $(ls -A "$ROOT")"
+	[ -z "$(ls -A "$ROOT/@pool-0")" ]
+	[ "$(stat -c %a:%u "$ROOT/@pool-0")" = "700:0" ]
+	run sr list -q
+	assert_status 0
+	[ -z "$output" ] || fail "list shows: $output"
+	run sr state @pool-0
+	assert_failed
+	local ino
+	ino=$(stat -c %i "$ROOT/@pool-0")
+	track "$ID-2"
+	set_args sleep 100
+	create_ctr "$ID-2"
+	[ ! -e "$ROOT/@pool-0" ] || fail "create did not take the parked dir"
+	[ "$(stat -c %i "$ROOT/$ID-2")" = "$ino" ]
+	[ "$(state_of "$ID-2")" = created ]
+	run sr delete "$ID-2"
+	assert_status 0
+	[ -z "$(ls -A "$ROOT" | grep -v '^\.seccomp-cache$')" ] || fail "delete left: $(ls -A "$ROOT")"
+}
+
+@test "run: a delete --force meanwhile, and a new container with the id, are left alone" {
+	set_cmd 'echo started; sleep 100'
+	sr run -b "$BUNDLE" "$ID" </dev/null >"$BATS_TEST_TMPDIR/run.out" 2>&1 &
+	local runpid=$!
+	wait_for file_has "$BATS_TEST_TMPDIR/run.out" started
+	# the run (under timeout) is held still until the new container exists
+	local srpid
+	srpid=$(pgrep -f -x -- "$SECRUN --root $ROOT run -b $BUNDLE $ID")
+	[ -n "$srpid" ] || fail "no runtime process found"
+	kill -STOP "$srpid"
+	# (were delete to park the dir, the create below would take it, and the
+	# first run would find it still named $ID)
+	run sr delete --force "$ID"
+	assert_status 0
+	set_args sleep 100
+	create_ctr "$ID"
+	[ "$(state_of "$ID")" = created ]
+	# the first run sees its init gone and must not destroy the new one
+	kill -CONT "$srpid"
+	wait "$runpid" || true
+	[ "$(state_of "$ID")" = created ] || fail "the new container was touched: $(sr state "$ID" 2>&1)"
+	run sr delete --force "$ID"
+	assert_status 0
+}
+
 @test "run: the exit code is passed through" {
 	set_cmd 'exit 42'
 	run_ctr

@@ -10,7 +10,7 @@ load helpers
 snapshot() {
 	echo "mounts $(wc -l </proc/self/mountinfo)"
 	echo "keys $(wc -l </proc/keys)"
-	echo "state $(ls -A "$ROOT" 2>/dev/null | grep -v '^\.seccomp-cache$' | wc -l)"
+	echo "state $(ls -A "$ROOT" 2>/dev/null | grep -v -e '^\.seccomp-cache$' -e '^@pool-[0-9]$' | wc -l)"
 	echo "cgroups $(find /sys/fs/cgroup/*/secrun-test -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)"
 	echo "procs $(grep -lsxzF -e "SRT_TAG=$ID" /proc/[0-9]*/environ 2>/dev/null | wc -l)"
 }
