@@ -668,7 +668,6 @@ v2_devices (sr_cgroup_t *cg, const sr_device_rule_t *rules, size_t n,
   size_t count = 0;
   union bpf_attr attr;
   int fd = leaf (cg, err);
-  static char log[16384];
 
   if (fd < 0 || sr_cg_devices_bpf (rules, n, &insns, &count, err) < 0)
     return -1;
@@ -681,11 +680,15 @@ v2_devices (sr_cgroup_t *cg, const sr_device_rule_t *rules, size_t n,
   if (prog < 0)
     {
       int saved = errno;
-      /* Again with the verifier log, for the error message. */
+      /* Again with the verifier log, for the error message. (On the heap:
+       * 16 KiB in .bss put four pages between our hot globals.) */
+      enum { LOG_SIZE = 16384 };
+      _cleanup_free_ char *log = calloc (1, LOG_SIZE);
+      if (log == NULL)
+        return sr_error (err, saved, FIELD "devices: loading the device program");
       attr.log_buf = (uint64_t) (uintptr_t) log;
-      attr.log_size = sizeof log;
+      attr.log_size = LOG_SIZE;
       attr.log_level = 1;
-      log[0] = '\0';
       if (bpf_sys (BPF_PROG_LOAD, &attr) >= 0)
         return sr_error (err, saved, FIELD "devices: loading the device program");
       sr_log_debug ("BPF verifier: %s", log);
