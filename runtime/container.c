@@ -225,7 +225,7 @@ init_setup (init_ctx_t *x, sr_error_t *err)
     return -1;
   if (sr_ns_apply_uts_sysctl (c, err) < 0 || sr_ns_loopback_up (c, err) < 0)
     return -1;
-  if (sr_mounts_prepare_rootfs (c, x->rootfs, go_first ? NULL : &v1cg, err) < 0)
+  if (sr_mounts_prepare_rootfs (c, x->rootfs, x->bundle, go_first ? NULL : &v1cg, err) < 0)
     return -1;
   if (has_hooks (&h->prestart) || has_hooks (&h->create_runtime))
     {

@@ -154,10 +154,28 @@ prefault_image (void)
       }
 }
 
+/* The kernel maps the stack one fault at a time as it grows; the start
+ * path of `run` goes about 24 KiB deep (sr_container_create's frame, then
+ * realpath and printf below it), which was five faults at 10-14 us each
+ * here. One MADV_POPULATE_WRITE maps them for about 1 us a page. The
+ * stack VMA already spans 128 KiB below the arguments, so this is inside
+ * it; the frame address stands in for the stack pointer. */
+enum { PREFAULT_STACK = 32u << 10 };
+
+static void __attribute__ ((noinline))
+prefault_stack (void)
+{
+  char here;
+  uintptr_t top = (uintptr_t) &here & ~(uintptr_t) 4095;
+
+  madvise ((void *) (top - PREFAULT_STACK), PREFAULT_STACK, MADV_POPULATE_WRITE);
+}
+
 int
 main (int argc, char **argv)
 {
   prefault_image ();
+  prefault_stack ();
   enum { O_ROOT = 256, O_LOG, O_LOGFMT, O_DEBUG, O_SYSTEMD, O_CRIU, O_POLICY, O_VERSION };
   static const struct option opts[] = {
     { "root", required_argument, NULL, O_ROOT },

@@ -33,6 +33,25 @@ sys_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
+/* Everything in this file runs in the container's init, which execs (or
+ * exits) soon after and opens every fd O_CLOEXEC. A close(2) for each fd
+ * a mount used is a system call the exec does anyway (some 40 a
+ * container, 1.2 us or more each on a VM). So fds that name the
+ * container's own mounts and directories are left to the exec while they
+ * are below INIT_FD_LEAVE; above it they are closed at once, so that a
+ * config with hundreds of mounts cannot run out of fds. An fd that names
+ * anything of the host's the container does not also get (the runtime's
+ * cwd, the host's /proc) is always closed. */
+enum { INIT_FD_LEAVE = 64 };
+
+static inline void
+init_closep (int *fd)
+{
+  if (*fd >= INIT_FD_LEAVE)
+    sr_closep (fd);
+}
+#define _cleanup_init_close_ __attribute__ ((cleanup (init_closep)))
+
 /* Creates the missing components of path (the last one a file if
  * mkfile) and returns an O_PATH fd of it. Every lookup starts at rootfd
  * with RESOLVE_IN_ROOT, and mkdirat/openat only ever take a single name
@@ -42,7 +61,7 @@ sys_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 static int
 create_in_root (int rootfd, char *path, bool mkfile, int depth)
 {
-  _cleanup_close_ int parent = -1;
+  _cleanup_init_close_ int parent = -1;
   const char *name = path;
   char *slash, *cut;
   int fd = sys_openat2 (rootfd, path, O_PATH | O_CLOEXEC, IN_ROOT);
@@ -169,7 +188,7 @@ static int
 new_fs_mount (const char *fstype, const char *source, const char *data,
               uint64_t attrs, const char *what, sr_error_t *err)
 {
-  _cleanup_close_ int fsfd = fsopen (fstype, FSOPEN_CLOEXEC);
+  _cleanup_init_close_ int fsfd = fsopen (fstype, FSOPEN_CLOEXEC);
   int mfd;
 
   if (fsfd < 0)
@@ -184,6 +203,62 @@ new_fs_mount (const char *fstype, const char *source, const char *data,
   if (mfd < 0)
     return sr_error_errno (err, "%s: fsmount", what);
   return mfd;
+}
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+/* The mount(2) flags of a new mount's MOUNT_ATTR_*; false for an
+ * attribute mount(2) cannot express (idmap), which takes fsmount. */
+static bool
+attrs_to_ms (uint64_t attrs, unsigned long *ms)
+{
+  const uint64_t known = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+    | MOUNT_ATTR_NOEXEC | MOUNT_ATTR__ATIME | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW;
+  unsigned long f = 0;
+
+  if (attrs & ~known)
+    return false;
+  f |= attrs & MOUNT_ATTR_RDONLY ? MS_RDONLY : 0;
+  f |= attrs & MOUNT_ATTR_NOSUID ? MS_NOSUID : 0;
+  f |= attrs & MOUNT_ATTR_NODEV ? MS_NODEV : 0;
+  f |= attrs & MOUNT_ATTR_NOEXEC ? MS_NOEXEC : 0;
+  f |= attrs & MOUNT_ATTR_NODIRATIME ? MS_NODIRATIME : 0;
+  f |= attrs & MOUNT_ATTR_NOSYMFOLLOW ? MS_NOSYMFOLLOW : 0;
+  switch (attrs & MOUNT_ATTR__ATIME)
+    {
+    case MOUNT_ATTR_RELATIME: break; /* mount(2)'s default */
+    case MOUNT_ATTR_NOATIME: f |= MS_NOATIME; break;
+    case MOUNT_ATTR_STRICTATIME: f |= MS_STRICTATIME; break;
+    default: return false;
+    }
+  *ms = f;
+  return true;
+}
+
+/* A new filesystem is mounted with mount(2) on "." after an fchdir to
+ * the target's fd: the target is still the directory openat2 resolved
+ * inside the rootfs (no path is looked up again: "." is the cwd itself,
+ * never a symlink), and it takes two system calls where fsopen, an
+ * fsconfig per option, fsmount, move_mount and the closes take six to
+ * ten. If mount(2) refuses, the caller goes the fsopen way, whose error
+ * names the option the kernel rejected. Nothing in the init resolves a
+ * relative path before pivot_root (a relative bind source is joined to
+ * the bundle), so the cwd this leaves does not matter; the rootfs's
+ * root becomes the cwd once the mounts are made. */
+static bool
+mount_here (int dest, const char *type, const char *source, const char *data,
+            uint64_t attrs)
+{
+  unsigned long ms;
+
+  /* mount(2) copies at most a page of options. */
+  if (!attrs_to_ms (attrs, &ms) || (data && strlen (data) >= 2048))
+    return false;
+  if (fchdir (dest) < 0)
+    return false;
+  return mount (source && *source ? source : NULL, ".", type, ms, data) == 0;
 }
 
 static int
@@ -301,25 +376,28 @@ host_is_cgroup2 (void)
 static int
 populate_v1_cgroups (int dir, bool each_ro, const char *what, sr_error_t *err)
 {
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/cgroup", "re");
-  char line[4096];
+  _cleanup_free_ char *text = NULL;
+  char *line, *next;
+  size_t len;
 
-  if (f == NULL)
-    return sr_error_errno (err, "%s: read /proc/self/cgroup", what);
-  while (fgets (line, sizeof line, f))
+  /* Read whole (one seq_file read), not through stdio's extra calls. */
+  if (sr_read_file_max (AT_FDCWD, "/proc/self/cgroup", &text, &len, 1u << 20, err) < 0)
+    return sr_error_prefix (err, "%s", what);
+  for (line = text; line && *line; line = next)
     {
       char *ctrl = strchr (line, ':'), *path, *nl;
+      if ((nl = strchr (line, '\n')))
+        *nl = '\0';
+      next = nl ? nl + 1 : NULL;
       if (ctrl == NULL || (path = strchr (++ctrl, ':')) == NULL)
         continue;
       *path++ = '\0';
-      if ((nl = strchr (path, '\n')))
-        *nl = '\0';
       if (*ctrl == '\0')
         continue; /* the v2 line of a hybrid host */
       const char *name = strncmp (ctrl, "name=", 5) == 0 ? ctrl + 5 : ctrl;
       char src[PATH_MAX];
       snprintf (src, sizeof src, "/sys/fs/cgroup/%s%s", name, path);
-      _cleanup_close_ int t = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+      _cleanup_init_close_ int t = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
       if (t < 0)
         continue; /* a hierarchy not mounted where we look: leave it out */
       struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
@@ -365,22 +443,21 @@ sr_mounts_fill_v1_cgroups (sr_v1_cgroups_t *d, sr_error_t *err)
   int r = 0;
   if (d->fd >= 0)
     r = fill_v1_cgroups (d->fd, d->ro, d->what, err);
-  if (d->fd >= 0)
-    close (d->fd);
+  init_closep (&d->fd);
   d->fd = -1;
   return r;
 }
 
 static int
-do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_v1_cgroups_t *defer,
-          sr_error_t *err)
+do_mount (int rootfd, const char *bundle, const sr_mount_t *m, size_t idx,
+          sr_v1_cgroups_t *defer, sr_error_t *err)
 {
   char what[PATH_MAX + 64];
   sr_mount_opts_t o;
-  _cleanup_close_ int dest = -1;
-  _cleanup_close_ int mfd = -1;
+  _cleanup_init_close_ int dest = -1;
+  _cleanup_init_close_ int mfd = -1;
   const char *type = m->type;
-  bool bind;
+  bool bind, placed = false;
   int ret = -1;
 
   snprintf (what, sizeof what, "mounts[%zu] (%s on %s)", idx,
@@ -397,8 +474,20 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_v1_cgroups_t *defer,
           sr_error (err, 0, "%s: a bind mount needs a source", what);
           goto out;
         }
+      /* A relative source is relative to the bundle (runtime-spec). */
+      const char *src = m->source;
+      char joined[PATH_MAX];
+      if (src[0] != '/')
+        {
+          if (snprintf (joined, sizeof joined, "%s/%s", bundle, src) >= (int) sizeof joined)
+            {
+              sr_error (err, ENAMETOOLONG, "%s: source %s", what, src);
+              goto out;
+            }
+          src = joined;
+        }
       /* The source is a host path: open it before touching the rootfs. */
-      mfd = open_tree (AT_FDCWD, m->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
+      mfd = open_tree (AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC
                        | (o.recursive ? AT_RECURSIVE : 0));
       if (mfd < 0)
         {
@@ -444,13 +533,18 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_v1_cgroups_t *defer,
       uint64_t attrs = o.attr_set;
       if (v1_cgroups)
         attrs &= ~(uint64_t) MOUNT_ATTR_RDONLY;
-      mfd = new_fs_mount (type, m->source, o.data, attrs, what, err);
-      if (mfd < 0)
+      /* What needs the detached mount's fd (filling it, propagation, a
+       * copy-up) goes the fsopen way. */
+      if (!(v1_cgroups && defer == NULL) && !o.propagation && !o.tmpcopyup)
+        placed = mount_here (dest, type, m->source, o.data, attrs);
+      if (!placed)
+        mfd = new_fs_mount (type, m->source, o.data, attrs, what, err);
+      if (!placed && mfd < 0)
         goto out;
-      if (v1_cgroups && defer == NULL
+      if (!placed && v1_cgroups && defer == NULL
           && fill_v1_cgroups (mfd, o.attr_set & MOUNT_ATTR_RDONLY, what, err) < 0)
         goto out;
-      if (o.propagation)
+      if (!placed && o.propagation)
         {
           struct mount_attr a = { .propagation = o.propagation };
           if (mount_setattr (mfd, "", AT_EMPTY_PATH, &a, sizeof a) < 0)
@@ -459,7 +553,7 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_v1_cgroups_t *defer,
               goto out;
             }
         }
-      if (o.tmpcopyup && strcmp (type, "tmpfs") == 0)
+      if (!placed && o.tmpcopyup && strcmp (type, "tmpfs") == 0)
         {
           _cleanup_close_ int src = openat (dest, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
           _cleanup_close_ int dst = openat (mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -470,7 +564,7 @@ do_mount (int rootfd, const sr_mount_t *m, size_t idx, sr_v1_cgroups_t *defer,
             }
         }
     }
-  if (move_mount (mfd, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (!placed && move_mount (mfd, "", dest, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     {
       sr_error_errno (err, "%s: move_mount", what);
       goto out;
@@ -558,8 +652,8 @@ fix_existing_node (int dirfd, const char *name, dev_t want, sr_error_t *err)
 static int
 setup_dev (int rootfd, const sr_config_t *c, sr_error_t *err)
 {
-  _cleanup_close_ int dev = sr_open_in_root (rootfd, "/dev", true, false, err);
-  _cleanup_close_ int devdir = -1;
+  _cleanup_init_close_ int dev = sr_open_in_root (rootfd, "/dev", true, false, err);
+  _cleanup_init_close_ int devdir = -1;
   const sr_linux_t *l = &c->linux_;
 
   if (dev < 0)
@@ -661,9 +755,9 @@ binds_dev (const sr_config_t *c)
 
 int
 sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
-                          sr_v1_cgroups_t *defer, sr_error_t *err)
+                          const char *bundle, sr_v1_cgroups_t *defer, sr_error_t *err)
 {
-  _cleanup_close_ int rootfd = -1;
+  _cleanup_init_close_ int rootfd = -1;
   unsigned long prop = MS_SLAVE | MS_REC;
 
   if (c->linux_.rootfs_propagation)
@@ -687,18 +781,20 @@ sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
   if (rootfd < 0)
     return sr_error_errno (err, "open rootfs %s", rootfs);
   for (size_t i = 0; i < c->n_mounts; i++)
-    if (do_mount (rootfd, &c->mounts[i], i, defer, err) < 0)
+    if (do_mount (rootfd, bundle, &c->mounts[i], i, defer, err) < 0)
       return -1;
   if (!binds_dev (c) && setup_dev (rootfd, c, err) < 0)
     return -1;
   /* A missing cwd is made inside the rootfs, as runc does (docker -w). */
   if (c->has_process && c->process.cwd)
     {
-      int fd = sr_open_in_root (rootfd, c->process.cwd, true, false, err);
+      _cleanup_init_close_ int fd = sr_open_in_root (rootfd, c->process.cwd, true, false, err);
       if (fd < 0)
         return sr_error_prefix (err, "process.cwd");
-      close (fd);
     }
+  /* createContainer hooks run here, in the rootfs, as runc runs them. */
+  if (fchdir (rootfd) < 0)
+    return sr_error_errno (err, "chdir into the rootfs");
   return 0;
 }
 
@@ -750,8 +846,8 @@ static int
 mask_path (const char *path, int *nfd, sr_error_t *err)
 {
   struct stat st;
-  _cleanup_close_ int fd = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_close_ int m = -1;
+  _cleanup_init_close_ int fd = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_init_close_ int m = -1;
 
   if (fd < 0)
     return errno == ENOENT ? 0 : sr_error_errno (err, "maskedPaths: %s", path);
@@ -760,8 +856,13 @@ mask_path (const char *path, int *nfd, sr_error_t *err)
   if (S_ISLNK (st.st_mode))
     return 0; /* a symlink points elsewhere; masking it would mask its target */
   if (S_ISDIR (st.st_mode))
-    m = new_fs_mount ("tmpfs", "tmpfs", NULL, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID
-                      | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, path, err);
+    {
+      const uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV
+        | MOUNT_ATTR_NOEXEC;
+      if (mount_here (fd, "tmpfs", "tmpfs", NULL, attrs))
+        return 0;
+      m = new_fs_mount ("tmpfs", "tmpfs", NULL, attrs, path, err);
+    }
   else
     {
       if (null_device (nfd, path, err) < 0)
@@ -779,8 +880,8 @@ static int
 readonly_path (const char *path, sr_error_t *err)
 {
   struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
-  _cleanup_close_ int target = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_close_ int t = -1;
+  _cleanup_init_close_ int target = open (path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_init_close_ int t = -1;
 
   if (target < 0)
     return errno == ENOENT ? 0 : sr_error_errno (err, "readonlyPaths: %s", path);
@@ -799,7 +900,7 @@ int
 sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
 {
   const sr_linux_t *l = &c->linux_;
-  _cleanup_close_ int nfd = -1;
+  _cleanup_init_close_ int nfd = -1;
   int ret = 0;
 
   for (size_t i = 0; ret == 0 && i < l->readonly_paths.n; i++)

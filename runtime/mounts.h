@@ -41,12 +41,13 @@ typedef struct {
 } sr_v1_cgroups_t;
 
 /* Everything between the new mount namespace and pivot_root. Runs in the
- * container's init (after fork); may allocate. With defer (fd = -1 on
+ * container's init (after fork); may allocate. A relative bind source is
+ * joined to bundle (absolute); the init's cwd is the rootfs afterwards. With defer (fd = -1 on
  * entry), a v1 "cgroup" mount is left empty for
  * sr_mounts_fill_v1_cgroups, so that the setup need not wait for the
  * runtime to move the init into its cgroups; without, the init must
  * already be in them. */
-int sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs,
+int sr_mounts_prepare_rootfs (const sr_config_t *c, const char *rootfs, const char *bundle,
                               sr_v1_cgroups_t *defer, sr_error_t *err);
 /* Binds the init's own v1 cgroups into the deferred tmpfs, read-only as
  * the mount asks, and closes d->fd. A no-op when d->fd is -1. */

@@ -287,7 +287,10 @@ void
 sr_rfc3339_now (char *buf, size_t n)
 {
   struct timespec ts;
-  clock_gettime (CLOCK_REALTIME, &ts);
+  /* The system call, not the vDSO: the libc's first vDSO call looks the
+   * symbol up in the vDSO's ELF image and faults in its pages, three
+   * faults (about 35 us on a VM) to save one system call (about 1 us). */
+  syscall (SYS_clock_gettime, CLOCK_REALTIME, &ts);
   sr_rfc3339_format (ts.tv_sec, ts.tv_nsec, buf, n);
 }
 

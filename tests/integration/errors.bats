@@ -290,6 +290,16 @@ symlink_dest() {
 	assert_no_leaks
 }
 
+@test "a mount option the filesystem refuses fails, naming the mount and the option" {
+	cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "size=banana"]}]'
+	set_args true
+	run_ctr
+	assert_failed
+	assert_output_has 'tmpfs on /data'
+	assert_output_has 'option "size"'
+	assert_no_leaks
+}
+
 @test "a bind mount of a missing source fails, naming it" {
 	cfg '.mounts += [{"destination": "/x", "type": "bind", "source": "/no/such/source", "options": ["bind"]}]'
 	set_args true

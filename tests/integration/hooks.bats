@@ -174,3 +174,16 @@ poststop" ]
 second
 third" ]
 }
+
+@test "createContainer runs with the container's rootfs as its cwd, as runc runs it" {
+	secrun_only "the cwd of createContainer is not specified; crun may differ"
+	cfg '.hooks = {"createContainer": [{"path": "/bin/sh",
+		"args": ["sh", "-c", "pwd -P >\"$0\"", $out]}]}' --arg out "$HOOKDIR/cc.cwd"
+	set_args true
+	cd /
+	run_ctr
+	cd - >/dev/null
+	assert_status 0
+	[ "$(cat "$HOOKDIR/cc.cwd")" = "$(realpath "$BUNDLE/rootfs")" ] ||
+		fail "cwd: $(cat "$HOOKDIR/cc.cwd")"
+}

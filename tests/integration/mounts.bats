@@ -57,6 +57,20 @@ mi() {
 	[ -d "$BUNDLE/rootfs/mnt/new/data" ]
 }
 
+@test "bind: a relative source is relative to the bundle, not to the runtime's cwd" {
+	mkdir "$BUNDLE/reldir"
+	echo bundle-data >"$BUNDLE/reldir/f"
+	# (a new filesystem first: the init makes it from inside the rootfs)
+	cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+		{"destination": "/mnt/rel", "type": "bind", "source": "reldir", "options": ["bind", "ro"]}]'
+	set_cmd 'cat /mnt/rel/f'
+	cd /
+	run_ctr
+	cd - >/dev/null
+	assert_status 0
+	[ "$output" = bundle-data ] || fail "$output"
+}
+
 @test "bind rw: a write from the container reaches the host directory" {
 	local src=$BATS_TEST_TMPDIR/hostdir
 	mkdir "$src"
