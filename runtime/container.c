@@ -603,6 +603,12 @@ resolve_rootfs (const char *bundle, const sr_config_t *c, sr_error_t *err)
                                   : sr_path_join (bundle, c->root_path);
   if (joined == NULL)
     return sr_error (err, ENOMEM, "root.path"), NULL;
+  /* The bundle is canonical already: "rootfs" below it, a directory and
+   * not a symlink, is too, without realpath's readlink per component. */
+  if (c->root_path[0] != '/' && c->root_path[0] != '\0' && strchr (c->root_path, '/') == NULL
+      && strcmp (c->root_path, ".") != 0 && strcmp (c->root_path, "..") != 0
+      && lstat (joined, &st) == 0 && S_ISDIR (st.st_mode))
+    return sr_steal_ptr (joined);
   real = realpath (joined, NULL);
   if (real == NULL)
     return sr_error_errno (err, "root.path: %s", joined), NULL;
@@ -1233,7 +1239,11 @@ sr_container_reclaim (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
    * (delete removes the dir, never parks it: the name cannot have been
    * given to another container's dir with this inode.) */
   if (r == 0 && fstat (d->dirfd, &sb) == 0 && sb.st_nlink > 0)
-    r = sr_container_destroy (d, st, true, err);
+    {
+      /* Our caller reaped the init: no need to look for it in /proc. */
+      st->pid = 0;
+      r = sr_container_destroy (d, st, true, err);
+    }
   sr_container_dir_close (d);
   sr_state_release (st);
   return r;
