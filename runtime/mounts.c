@@ -33,22 +33,47 @@ sys_openat2 (int dirfd, const char *path, uint64_t flags, uint64_t resolve)
 
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
-/* Everything in this file runs in the container's init, which execs (or
- * exits) soon after and opens every fd O_CLOEXEC. A close(2) for each fd
- * a mount used is a system call the exec does anyway (some 40 a
- * container, 1.2 us or more each on a VM). So fds that name the
- * container's own mounts and directories are left to the exec while they
- * are below INIT_FD_LEAVE; above it they are closed at once, so that a
- * config with hundreds of mounts cannot run out of fds. An fd that names
- * anything of the host's the container does not also get (the runtime's
- * cwd, the host's /proc) is always closed. */
+/* Everything in this file runs in the container's init, which opens
+ * every fd O_CLOEXEC. A close(2) for each fd a mount used is a system
+ * call (some 40 a container, 1.2 us or more each on a VM). So fds below
+ * INIT_FD_LEAVE are only noted in kept_fds, and closed together by
+ * sr_mounts_finalize with a close_range per run of them: before the
+ * rlimits (a low RLIMIT_NOFILE must not find them holding the fds the
+ * init still opens) and before `exec` may enter the container. Above
+ * INIT_FD_LEAVE they are closed at once, so that a config with hundreds
+ * of mounts cannot run out of fds. An fd that names anything of the
+ * host's the container does not also get (the runtime's cwd, the host's
+ * /proc) is always closed at once. The init may share the runtime's
+ * memory (vfork): kept_fds is the init's alone to use. */
 enum { INIT_FD_LEAVE = 64 };
+static uint64_t kept_fds;
 
 static inline void
 init_closep (int *fd)
 {
   if (*fd >= INIT_FD_LEAVE)
     sr_closep (fd);
+  else if (*fd >= 0)
+    kept_fds |= UINT64_C (1) << *fd;
+}
+
+static int
+close_kept_fds (void)
+{
+  uint64_t m = kept_fds;
+
+  kept_fds = 0;
+  while (m)
+    {
+      unsigned lo = (unsigned) __builtin_ctzll (m);
+      unsigned hi = lo;
+      while (hi + 1 < INIT_FD_LEAVE && (m >> (hi + 1)) & 1)
+        hi++;
+      if (syscall (SYS_close_range, lo, hi, 0) < 0)
+        return -1;
+      m &= hi + 1 < 64 ? ~((UINT64_C (1) << (hi + 1)) - 1) : 0;
+    }
+  return 0;
 }
 #define _cleanup_init_close_ __attribute__ ((cleanup (init_closep)))
 
@@ -243,10 +268,22 @@ attrs_to_ms (uint64_t attrs, unsigned long *ms)
  * never a symlink), and it takes two system calls where fsopen, an
  * fsconfig per option, fsmount, move_mount and the closes take six to
  * ten. If mount(2) refuses, the caller goes the fsopen way, whose error
- * names the option the kernel rejected. Nothing in the init resolves a
- * relative path before pivot_root (a relative bind source is joined to
- * the bundle), so the cwd this leaves does not matter; the rootfs's
- * root becomes the cwd once the mounts are made. */
+ * names the option the kernel rejected. Only for filesystems that look
+ * up no path (fs_takes_no_path): the cwd this leaves is a directory of
+ * the rootfs, which must never be what a relative path in a config
+ * (an overlay's lowerdir, a device) resolves against; those resolve
+ * against the bundle, as a relative bind source does (do_mount). */
+static bool
+fs_takes_no_path (const char *type)
+{
+  static const char *const types[] = { "tmpfs", "proc", "sysfs", "devpts", "mqueue",
+                                       "cgroup2", "ramfs" };
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+    if (strcmp (type, types[i]) == 0)
+      return true;
+  return false;
+}
+
 static bool
 mount_here (int dest, const char *type, const char *source, const char *data,
             uint64_t attrs)
@@ -469,7 +506,7 @@ do_mount (int rootfd, const char *bundle, const sr_mount_t *m, size_t idx,
   if (bind)
     {
       struct stat st;
-      if (m->source == NULL)
+      if (m->source == NULL || m->source[0] == '\0')
         {
           sr_error (err, 0, "%s: a bind mount needs a source", what);
           goto out;
@@ -535,8 +572,16 @@ do_mount (int rootfd, const char *bundle, const sr_mount_t *m, size_t idx,
         attrs &= ~(uint64_t) MOUNT_ATTR_RDONLY;
       /* What needs the detached mount's fd (filling it, propagation, a
        * copy-up) goes the fsopen way. */
-      if (!(v1_cgroups && defer == NULL) && !o.propagation && !o.tmpcopyup)
+      bool no_path = fs_takes_no_path (type);
+      if (no_path && !(v1_cgroups && defer == NULL) && !o.propagation && !o.tmpcopyup)
         placed = mount_here (dest, type, m->source, o.data, attrs);
+      /* The kernel resolves a relative source or option path (overlay's
+       * lowerdir=) against the cwd: the bundle, never the rootfs. */
+      if (!placed && !no_path && chdir (bundle) < 0)
+        {
+          sr_error_errno (err, "%s: chdir to the bundle %s", what, bundle);
+          goto out;
+        }
       if (!placed)
         mfd = new_fs_mount (type, m->source, o.data, attrs, what, err);
       if (!placed && mfd < 0)
@@ -896,17 +941,29 @@ readonly_path (const char *path, sr_error_t *err)
   return 0;
 }
 
-int
-sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
+static const char *
+abs_in_root (const char *path, char *buf, size_t n)
+{
+  if (path[0] == '/' || (size_t) snprintf (buf, n, "/%s", path) >= n)
+    return path;
+  return buf;
+}
+
+static int
+finalize (const sr_config_t *c, sr_error_t *err)
 {
   const sr_linux_t *l = &c->linux_;
   _cleanup_init_close_ int nfd = -1;
   int ret = 0;
 
+  char abs[PATH_MAX];
+
+  /* A relative entry is relative to the container's "/", whatever the
+   * cwd a masked directory's mount_here left. */
   for (size_t i = 0; ret == 0 && i < l->readonly_paths.n; i++)
-    ret = readonly_path (l->readonly_paths.v[i], err);
+    ret = readonly_path (abs_in_root (l->readonly_paths.v[i], abs, sizeof abs), err);
   for (size_t i = 0; ret == 0 && i < l->masked_paths.n; i++)
-    ret = mask_path (l->masked_paths.v[i], &nfd, err);
+    ret = mask_path (abs_in_root (l->masked_paths.v[i], abs, sizeof abs), &nfd, err);
   if (ret < 0)
     return -1;
   if (c->root_readonly)
@@ -921,5 +978,15 @@ sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
       if (p >= 0 && mount (NULL, "/", NULL, (unsigned long) p, NULL) < 0)
         return sr_error_errno (err, "linux.rootfsPropagation");
     }
+  return 0;
+}
+
+int
+sr_mounts_finalize (const sr_config_t *c, sr_error_t *err)
+{
+  if (finalize (c, err) < 0)
+    return -1;
+  if (close_kept_fds () < 0)
+    return sr_error_errno (err, "close the mounts' fds");
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/keyctl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -257,8 +258,19 @@ int
 sr_process_chdir (const char *cwd, sr_error_t *err)
 {
   char buf[PATH_MAX];
-  if (chdir (cwd) < 0)
+  /* Without magic links: a cwd swapped for a symlink to /proc/self/fd/N
+   * or /proc/1/cwd must not reach a directory the container cannot name
+   * (a mount's covered directory, or the host's). */
+  struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                          .resolve = RESOLVE_NO_MAGICLINKS };
+  int fd = (int) syscall (SYS_openat2, AT_FDCWD, cwd, &how, sizeof how);
+  if (fd < 0)
     return sr_error_errno (err, "process.cwd: chdir %s", cwd);
+  int r = fchdir (fd);
+  int e = errno;
+  close (fd);
+  if (r < 0)
+    return sr_error (err, e, "process.cwd: chdir %s", cwd);
   /* getcwd fails (ENOENT) or answers "(unreachable)" for a directory that
    * is not under our root: the CVE-2024-21626 class. */
   if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')

@@ -300,6 +300,17 @@ symlink_dest() {
 	assert_no_leaks
 }
 
+@test "a bind mount with an empty source is refused, not a bind of the bundle" {
+	cfg '.mounts += [{"destination": "/data", "type": "bind", "source": "", "options": ["rbind"]}]'
+	set_cmd 'ls /data'
+	run_ctr
+	assert_failed
+	assert_output_has 'mounts['
+	assert_output_has 'needs a source'
+	assert_output_lacks config.json
+	assert_no_leaks
+}
+
 @test "a bind mount of a missing source fails, naming it" {
 	cfg '.mounts += [{"destination": "/x", "type": "bind", "source": "/no/such/source", "options": ["bind"]}]'
 	set_args true

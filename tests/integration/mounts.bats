@@ -71,6 +71,24 @@ mi() {
 	[ "$output" = bundle-data ] || fail "$output"
 }
 
+@test "overlay: relative lowerdirs are relative to the bundle, never to a directory of the rootfs" {
+	mkdir -p "$BUNDLE/layers/l1" "$BUNDLE/layers/l2" "$BATS_TEST_TMPDIR/host/layers/l1" "$BATS_TEST_TMPDIR/host/layers/l2"
+	echo bundle-layer >"$BUNDLE/layers/l1/from-bundle"
+	echo host-secret >"$BATS_TEST_TMPDIR/host/layers/l1/host-secret"
+	# The image plants /srv/layers -> a directory of the host: resolved
+	# from the mount's target, the lowerdirs would be the host's.
+	mkdir -p "$BUNDLE/rootfs/srv"
+	ln -s "$BATS_TEST_TMPDIR/host/layers" "$BUNDLE/rootfs/srv/layers"
+	cfg '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]},
+		{"destination": "/srv", "type": "overlay", "source": "overlay", "options": ["lowerdir=layers/l1:layers/l2"]}]'
+	set_cmd 'ls /srv'
+	cd /
+	run_ctr
+	cd - >/dev/null
+	assert_status 0
+	[ "$output" = from-bundle ] || fail "$output"
+}
+
 @test "bind rw: a write from the container reaches the host directory" {
 	local src=$BATS_TEST_TMPDIR/hostdir
 	mkdir "$src"
@@ -144,6 +162,33 @@ mi() {
 	[ "${lines[2]}" = 0 ] || fail "/etc/hostname readable: $output"
 	[ "${lines[3]}" = 0 ] || fail "/sys/firmware not empty: $output"
 	[ "$(cat "$BUNDLE/rootfs/etc/hostname")" = secrun-test ] || fail "the masked file was written through"
+}
+
+@test "maskedPaths: a relative entry is relative to /, also after a masked directory" {
+	mkdir "$BUNDLE/rootfs/secretdir"
+	echo TOPSECRET >"$BUNDLE/rootfs/secretdir/f"
+	echo TOPSECRET >"$BUNDLE/rootfs/secretfile"
+	cfg '.linux.maskedPaths = ["/secretdir", "secretfile"] | .linux.readonlyPaths = ["tmp"]'
+	set_cmd 'cat /secretdir/f 2>&1; wc -c </secretfile; echo x >/tmp/x 2>&1; true'
+	run_ctr
+	assert_status 0
+	assert_output_lacks TOPSECRET
+	[ "${lines[1]}" = 0 ] || fail "/secretfile readable: $output"
+	assert_output_has "Read-only file system"
+}
+
+@test "the init holds no fd of a mount once exec may enter it (created)" {
+	cfg '.linux.readonlyPaths += ["/proc/sys"] | .linux.maskedPaths += ["/proc/acpi", "/sys/firmware"]'
+	set_args true
+	create_ctr || fail "$(cat "$BATS_TEST_TMPDIR/$ID.err")"
+	local pid fd dirs=
+	pid=$(pid_of "$ID")
+	for fd in /proc/"$pid"/fd/*; do
+		[ -d "$fd" ] && dirs+="$fd -> $(readlink "$fd") "
+	done
+	sr delete --force "$ID"
+	[ -z "$dirs" ] || fail "the created init holds directories: $dirs"
+	assert_no_leaks
 }
 
 @test "readonlyPaths: read-only inside, readable" {

@@ -191,6 +191,21 @@ caps_script='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status'
 	grep -qE '^Max processes +300 +400 +processes' <<<"$output" || fail "$output"
 }
 
+@test "rlimits: a low RLIMIT_NOFILE still lets create and start work" {
+	# (the init still opens fds after the rlimits: the exec socket's
+	# connection, the hooks' pipes; the mounts' fds must be gone by then)
+	cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 6, "hard": 6}]'
+	set_cmd 'ulimit -n'
+	create_ctr || fail "$(cat "$BATS_TEST_TMPDIR/$ID.err")"
+	run sr start "$ID"
+	assert_status 0
+	wait_for status_is "$ID" stopped
+	run cat "$BATS_TEST_TMPDIR/$ID.out"
+	[ "$output" = 6 ] || fail "out: $output; err: $(cat "$BATS_TEST_TMPDIR/$ID.err")"
+	sr delete "$ID"
+	assert_no_leaks
+}
+
 @test "rlimits: an unknown rlimit type is refused" {
 	cfg '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
 	set_args true
