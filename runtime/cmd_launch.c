@@ -324,6 +324,17 @@ make_bundle_dir (const char *root, const char *id, char **dir, int *lockfd,
   return *dir ? 0 : sr_error (err, ENOMEM, "launch");
 }
 
+/* Whether the bundle dir is still the one make_bundle_dir made (LOCKFD):
+ * a `delete --force` meanwhile removes it, and another launch may have
+ * made its own under the name. */
+static bool
+bundle_is_ours (const char *bundle, int lockfd)
+{
+  struct stat a, b;
+  return bundle && lockfd >= 0 && fstat (lockfd, &a) == 0 && a.st_nlink > 0
+         && lstat (bundle, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* The image's read-only cache dir under a throwaway overlay: the cache is
  * shared by every container of the image and must never change, yet the
  * runtime creates mount points and --read-write containers write. nodev:
@@ -738,14 +749,18 @@ out:
         sr_state_t sst;
         if (sr_container_load (g->root, name, &d, &sst, &err) == 0)
           {
-            if (sr_container_destroy (&d, &sst, true, &err) < 0)
+            /* Only ours: a `delete --force` meanwhile may have let another
+             * container take the name. */
+            if (sst.pid != pid)
+              sr_container_dir_close (&d);
+            else if (sr_container_destroy (&d, &sst, true, &err) < 0)
               sr_log_error_t (&err);
             sr_state_release (&sst);
           }
         else
           sr_log_error_t (&err);
       }
-    if (made_bundle && !keep)
+    if (made_bundle && !keep && bundle_is_ours (bundle, lockfd))
       sr_launch_cleanup (g->root, name);
   }
   sr_image_release (&img);

@@ -1226,7 +1226,6 @@ sr_container_destroy (sr_container_dir_t *d, sr_state_t *st, bool park, sr_error
 int
 sr_container_reclaim (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
 {
-  struct stat sb;
   int r = 0;
 
   while (flock (d->dirfd, LOCK_EX) < 0)
@@ -1235,10 +1234,11 @@ sr_container_reclaim (sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
         r = sr_error_errno (err, "lock the state of \"%s\"", st->id);
         break;
       }
-  /* A `delete --force` meanwhile removed it all: nothing left to do.
-   * (delete removes the dir, never parks it: the name cannot have been
-   * given to another container's dir with this inode.) */
-  if (r == 0 && fstat (d->dirfd, &sb) == 0 && sb.st_nlink > 0)
+  /* A `delete --force` meanwhile removed it all, or something parked it
+   * and another container took it under its own id, or ours: either way
+   * it is no longer ours to remove. (We hold the lock now: whoever parks
+   * or removes a dir holds its lock, so the name stays ours after.) */
+  if (r == 0 && sr_container_dir_is_named (d))
     {
       /* Our caller reaped the init: no need to look for it in /proc. */
       st->pid = 0;

@@ -212,6 +212,12 @@ sr_container_dir_open (const char *root, const char *id, bool create,
   return 0;
 }
 
+bool
+sr_container_dir_is_named (const sr_container_dir_t *d)
+{
+  return dir_is_named (d->rootfd, d->id, d->dirfd);
+}
+
 void
 sr_container_dir_close (sr_container_dir_t *d)
 {
@@ -259,7 +265,10 @@ sr_container_dir_remove (sr_container_dir_t *d, bool park, sr_error_t *err)
         }
       closedir (dir);
     }
-  if (park && dir_park (d) == 0)
+  /* Only an empty dir goes to the pool: a file we could not remove
+   * would be found by the next container to take it. */
+  if (park && lseek (d->dirfd, 0, SEEK_SET) == 0 && dir_is_empty (d->dirfd)
+      && dir_park (d) == 0)
     {
       sr_container_dir_close (d);
       return 0;

@@ -66,6 +66,9 @@ int sr_state_root_open (const char *root, sr_error_t *err);
 int sr_container_dir_open (const char *root, const char *id, bool create,
                            sr_container_dir_t *out, sr_error_t *err);
 void sr_container_dir_close (sr_container_dir_t *d);
+/* Whether ROOT/ID still names the directory we hold (locked): not removed,
+ * nor parked and taken by another container since. */
+bool sr_container_dir_is_named (const sr_container_dir_t *d);
 /* Removes everything in the directory, and the directory itself, or with
  * PARK, leaves it emptied in a small pool for the next create to take
  * (only its maker may: state.c). The dir is closed after. */

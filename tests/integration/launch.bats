@@ -677,6 +677,26 @@ keep-gone" ] || fail "$src: $output"
 	grep -q got-usr1 "$BATS_TEST_TMPDIR/o"
 }
 
+@test "--rm: a delete --force meanwhile, and a new launch under the name, are left alone" {
+	launch_bg "$TEMPLATE/rootfs" sh -c 'touch /tmp/ready; sleep 100'
+	local lpid=$!
+	wait_for ready_in_ctr
+	# the first launch is held still until the new container exists
+	kill -STOP "$lpid"
+	run sr delete --force "$ID"
+	assert_status 0
+	Ld "$TEMPLATE/rootfs" sleep 100 || fail "$(cat "$BATS_TEST_TMPDIR/d.err")"
+	[ "$(state_of "$ID")" = running ]
+	# the first launch sees its init gone: it must not touch the new one
+	kill -CONT "$lpid"
+	wait "$lpid" || true
+	[ "$(state_of "$ID")" = running ] || fail "the new container was touched: $(sr state "$ID" 2>&1)"
+	[ -d "$ROOT/.launch/$ID" ] || fail "the new container's launch bundle was removed"
+	sr kill "$ID" KILL
+	wait_for status_is "$ID" stopped
+	sr delete "$ID"
+}
+
 @test "usage errors: no source, bad source, --rm with --detach, bad sizes" {
 	run sr launch
 	assert_failed
