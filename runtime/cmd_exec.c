@@ -222,16 +222,22 @@ build_process (struct exec_args *a, const sr_config_t *c, sr_process_t *p,
     p->apparmor_profile = a->apparmor;
   if (a->label)
     p->selinux_label = a->label;
-  /* The security floor: nothing beyond the container's own bounding set. */
-  if (c->process.caps.set)
-    {
-      uint64_t b = c->process.caps.bounding;
-      p->caps.bounding &= b;
-      p->caps.effective &= b;
-      p->caps.permitted &= b;
-      p->caps.inheritable &= b;
-      p->caps.ambient &= b;
-    }
+  /* A --process file without labels gets the container's, as runc
+   * gives them: a process that asks for none is not unconfined. */
+  if (p->apparmor_profile == NULL || *p->apparmor_profile == '\0')
+    p->apparmor_profile = c->process.apparmor_profile;
+  if (p->selinux_label == NULL || *p->selinux_label == '\0')
+    p->selinux_label = c->process.selinux_label;
+  /* The security floor: nothing beyond the container's own bounding set,
+   * which is empty when its config lists no capabilities. */
+  {
+    uint64_t b = c->process.caps.set ? c->process.caps.bounding : 0;
+    p->caps.bounding &= b;
+    p->caps.effective &= b;
+    p->caps.permitted &= b;
+    p->caps.inheritable &= b;
+    p->caps.ambient &= b;
+  }
   if (p->args.n == 0)
     return sr_error (err, 0, "exec: empty command");
   return 0;
@@ -263,7 +269,7 @@ send_error (int fd, sr_error_t *err)
 static void __attribute__ ((noreturn))
 exec_child (int sync, int pidfd, int nsflags, const sr_config_t *c,
             sr_process_t *p, int console_fd, sr_bpf_t *bpf, unsigned sflags,
-            int preserve)
+            int preserve, const char *keyring_id)
 {
   sr_error_t err = { 0 };
   struct exec_msg m;
@@ -282,14 +288,15 @@ exec_child (int sync, int pidfd, int nsflags, const sr_config_t *c,
       goto fail;
     }
   close (pidfd);
-  if ((nsflags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
-    {
-      sr_error_errno (&err, "become root in the user namespace");
-      goto fail;
-    }
+  if ((nsflags & CLONE_NEWUSER) && sr_process_become_ns_root (sync, &err) < 0)
+    goto fail;
   if (p->terminal && console_fd >= 0 && sr_terminal_setup (console_fd, p, &err) < 0)
     goto fail;
   if (sr_process_apply_privileged (p, &err) < 0)
+    goto fail;
+  /* The container's own session keyring, as the init joined it: never
+   * the caller's (runc's setns init does the same). */
+  if (keyring_id && sr_process_new_keyring (keyring_id, &err) < 0)
     goto fail;
   /* As in the init: our own syscalls before a filter loaded early. */
   if (sr_process_chdir (p->cwd, &err) < 0)
@@ -406,6 +413,7 @@ cmd_exec (sr_global_t *g, int argc, char **argv)
       console_fd = tty[1];
       tty[1] = -1;
     }
+  sr_process_probe_lsm (&p);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
       sr_error_errno (&err, "socketpair");
@@ -436,7 +444,8 @@ cmd_exec (sr_global_t *g, int argc, char **argv)
         close (d.dirfd);
         close (d.rootfd);
         exec_child (sv[1], pidfd, ns_flags_to_join (c), c, &p, console_fd,
-                    have_bpf ? &bpf : NULL, sflags, a.preserve_fds);
+                    have_bpf ? &bpf : NULL, sflags, a.preserve_fds,
+                    st.no_new_keyring ? NULL : a.id);
       }
     close (sv[1]);
     sv[1] = -1;

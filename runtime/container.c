@@ -218,9 +218,8 @@ init_setup (init_ctx_t *x, sr_error_t *err)
   }
   if (sr_ns_join (c, x->ns_fds, err) < 0)
     return -1;
-  if (sr_config_namespace (c, SR_NS_USER)
-      && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
-    return sr_error_errno (err, "become root in the user namespace");
+  if (sr_config_namespace (c, SR_NS_USER) && sr_process_become_ns_root (x->sync_fd, err) < 0)
+    return -1;
   if (sr_ns_unshare_late (c, err) < 0)
     return -1;
   if (sr_ns_apply_uts_sysctl (c, err) < 0 || sr_ns_loopback_up (c, err) < 0)
@@ -796,6 +795,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   if (sr_ns_open_paths (c, ns_fds, err) < 0)
     goto out;
 
+  sr_process_probe_lsm (&c->process);
   if (sr_container_dir_open (o->root, o->id, true, &d, err) < 0)
     goto out;
   /* From here a failure must remove the state dir and all it names. The
@@ -881,6 +881,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
   st.created = created;
   st.owner = (char *) "root";
   st.systemd_cgroup = o->systemd_cgroup;
+  st.no_new_keyring = o->no_new_keyring;
   st.config = c->json; /* borrowed: saved in state.json with the rest */
   if (c->n_annotations)
     {
@@ -1028,6 +1029,7 @@ started:
       k->created = strdup (created);
       k->owner = strdup ("root");
       k->systemd_cgroup = o->systemd_cgroup;
+      k->no_new_keyring = o->no_new_keyring;
       k->cgroup = sr_steal_ptr (st.cgroup);
       k->annotations = sr_steal_ptr (st.annotations);
       k->config = json_incref (c->json);

@@ -5,8 +5,11 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/keyctl.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -52,27 +56,59 @@ sr_write_proc_self (const char *file, const char *value, sr_error_t *err)
   if (proc_self_toggle)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
   fd = open (file, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || sr_write_all (fd, value, strlen (value)) < 0)
+  /* The container's /proc: a write that lands anywhere but procfs (a
+   * tmpfs or a volume over /proc, the CVE-2019-16884 class) would leave
+   * a label or a limit silently unapplied. */
+  struct statfs sfs;
+  if (fd >= 0 && (fstatfs (fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC))
+    e = EXDEV;
+  else if (fd < 0 || sr_write_all (fd, value, strlen (value)) < 0)
     e = errno;
   if (fd >= 0)
     close (fd);
   if (proc_self_toggle)
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (e == EXDEV)
+    return sr_error (err, 0, "write %s: not a file of procfs", file);
   if (e)
     return sr_error (err, e, "write %s", file);
   return 0;
 }
 
+/* Which LSMs the host has, found by the runtime before the container
+ * exists (sr_process_probe_lsm): inside it /sys/kernel/security is not
+ * mounted, or is the container's to fake. */
+static bool lsm_apparmor, lsm_selinux;
+
 static bool
-lsm_enabled (const char *name)
+read_small (const char *path, char *buf, size_t n)
+{
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  ssize_t r;
+  if (fd < 0 || (r = read (fd, buf, n - 1)) <= 0)
+    return false;
+  buf[r] = '\0';
+  return true;
+}
+
+void
+sr_process_probe_lsm (const sr_process_t *p)
 {
   char buf[512];
-  _cleanup_close_ int fd = open ("/sys/kernel/security/lsm", O_RDONLY | O_CLOEXEC);
-  ssize_t n;
-  if (fd < 0 || (n = read (fd, buf, sizeof buf - 1)) <= 0)
-    return false;
-  buf[n] = '\0';
-  return strstr (buf, name) != NULL;
+
+  if (!(p->apparmor_profile && *p->apparmor_profile)
+      && !(p->selinux_label && *p->selinux_label))
+    return;
+  if (read_small ("/sys/kernel/security/lsm", buf, sizeof buf))
+    {
+      lsm_apparmor = strstr (buf, "apparmor") != NULL;
+      lsm_selinux = strstr (buf, "selinux") != NULL;
+      return;
+    }
+  /* No securityfs mounted: what runc and libselinux look at. */
+  lsm_apparmor = read_small ("/sys/module/apparmor/parameters/enabled", buf, sizeof buf)
+                 && buf[0] == 'Y';
+  lsm_selinux = access ("/sys/fs/selinux/enforce", F_OK) == 0;
 }
 
 int
@@ -165,7 +201,7 @@ sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err)
    * does; AppArmor is refused where it is off, as runc does. */
   if (p->apparmor_profile && *p->apparmor_profile)
     {
-      if (!lsm_enabled ("apparmor"))
+      if (!lsm_apparmor)
         return sr_error (err, 0, "process.apparmorProfile: \"%s\" was asked for, "
                          "but AppArmor is not enabled on this host",
                          p->apparmor_profile);
@@ -174,9 +210,25 @@ sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err)
       if (sr_write_proc_self ("/proc/self/attr/apparmor/exec", v, err) < 0)
         return sr_error_prefix (err, "process.apparmorProfile");
     }
-  if (p->selinux_label && *p->selinux_label && lsm_enabled ("selinux"))
+  if (p->selinux_label && *p->selinux_label && lsm_selinux)
     if (sr_write_proc_self ("/proc/self/attr/exec", p->selinux_label, err) < 0)
       return sr_error_prefix (err, "process.selinuxLabel");
+  return 0;
+}
+
+int
+sr_process_become_ns_root (int peer_fd, sr_error_t *err)
+{
+  struct pollfd pfd = { .fd = peer_fd, .events = POLLIN };
+
+  if (task_setresgid (0) < 0 || task_setresuid (0) < 0)
+    return sr_error_errno (err, "become root in the user namespace");
+  /* The new uid cleared our parent-death signal (commit_creds): arm it
+   * again, then make sure the runtime did not die in between (its end of
+   * PEER_FD is closed then). */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (peer_fd >= 0 && poll (&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR)))
+    return sr_error (err, 0, "the runtime went away");
   return 0;
 }
 

@@ -13,6 +13,14 @@
 /* rlimits, oom_score_adj, scheduler, ioprio, personality, umask; the LSM
  * labels. Needs the privileges the init still has. */
 int sr_process_apply_privileged (const sr_process_t *p, sr_error_t *err);
+/* Finds which LSMs the host has (when P asks for a label), for
+ * sr_process_apply_privileged: to be called by the runtime, before the
+ * process enters the container's mount namespace. */
+void sr_process_probe_lsm (const sr_process_t *p);
+/* setresgid/setresuid 0 in a user namespace just joined, keeping the
+ * parent-death signal (which the kernel clears on the change): fails if
+ * the runtime, the other end of PEER_FD (or -1), is already gone. */
+int sr_process_become_ns_root (int peer_fd, sr_error_t *err);
 
 /* Writes a /proc/self file of the init (oom_score_adj, timens_offsets, LSM
  * attrs); see process.c for why dumpability may be lifted around it. */

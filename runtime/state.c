@@ -297,6 +297,8 @@ sr_state_prepare (const sr_state_t *st, const char *config_text, size_t config_l
   json_object_set_new (o, "created", json_string (st->created));
   json_object_set_new (o, "owner", json_string (st->owner ? st->owner : ""));
   json_object_set_new (o, "systemd_cgroup", json_boolean (st->systemd_cgroup));
+  if (st->no_new_keyring)
+    json_object_set_new (o, "no_new_keyring", json_true ());
   if (st->annotations)
     json_object_set (o, "annotations", st->annotations);
   s = json_dumps (o, JSON_COMPACT);
@@ -412,6 +414,7 @@ sr_state_read (const sr_container_dir_t *d, sr_state_t *st, sr_error_t *err)
   st->pid = (pid_t) json_integer_value (json_object_get (o, "pid"));
   st->pid_start = (uint64_t) json_integer_value (json_object_get (o, "pid_start"));
   st->systemd_cgroup = json_is_true (json_object_get (o, "systemd_cgroup"));
+  st->no_new_keyring = json_is_true (json_object_get (o, "no_new_keyring"));
   st->annotations = json_incref (json_object_get (o, "annotations"));
   st->cgroup = json_incref (json_object_get (o, "cgroup"));
   st->config = json_incref (json_object_get (o, "config"));

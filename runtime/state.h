@@ -42,6 +42,7 @@ typedef struct {
                           and the hooks of start/delete use; one file less
                           to write on the start path than a copy of its own */
   bool systemd_cgroup;
+  bool no_new_keyring; /* created with --no-new-keyring: exec keeps the caller's too */
   bool interrupted;    /* no state.json: a create killed before saving it
                           (we hold the lock, so none is running); reported
                           as stopped, removed by delete */

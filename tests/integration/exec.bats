@@ -80,6 +80,62 @@ start_sleeper() {
 	sr delete -f "$ID"
 }
 
+@test "exec: a container whose config lists no capabilities gives none to --cap or --process" {
+	secrun_only "exec capabilities are cut to the container's bounding set"
+	cfg 'del(.process.capabilities)'
+	start_sleeper
+	run sr exec --cap CAP_SYS_ADMIN "$ID" grep -E '^Cap(Bnd|Eff|Prm):' /proc/self/status
+	assert_status 0
+	assert_output_has "CapBnd:	0000000000000000"
+	assert_output_has "CapEff:	0000000000000000"
+	jq '.process | .args = ["grep", "-E", "^Cap(Bnd|Eff):", "/proc/self/status"]
+		| .capabilities = {bounding: ["CAP_SYS_ADMIN"], effective: ["CAP_SYS_ADMIN"], permitted: ["CAP_SYS_ADMIN"]}' \
+		"$BUNDLE/config.json" >"$BATS_TEST_TMPDIR/p.json"
+	run sr exec --process "$BATS_TEST_TMPDIR/p.json" "$ID"
+	assert_status 0
+	assert_output_has "CapBnd:	0000000000000000"
+	assert_output_has "CapEff:	0000000000000000"
+	sr delete -f "$ID"
+}
+
+@test "exec: a cwd reached through a /proc magic link is refused" {
+	secrun_only "the cwd is opened without magic links"
+	start_sleeper
+	run sr exec --cwd /proc/self/root/tmp "$ID" pwd
+	assert_failed
+	assert_output_has "process.cwd"
+	run sr exec --cwd /tmp "$ID" pwd
+	assert_status 0
+	[ "$output" = /tmp ] || fail "$output"
+	sr delete -f "$ID"
+}
+
+@test "exec: the process gets the container's session keyring, not the caller's" {
+	secrun_only "exec joins the container's session keyring"
+	cfg '.linux.maskedPaths = ((.linux.maskedPaths // []) - ["/proc/keys"])'
+	start_sleeper
+	# The caller: a session keyring of its own holding a key only its
+	# possessors may see (perm 0x3f000000), then exec.
+	run python3 - "$SECRUN" "$ROOT" "$ID" <<-'PY'
+		import ctypes, os, sys
+		libc = ctypes.CDLL(None, use_errno=True)
+		libc.syscall.restype = ctypes.c_long
+		SYS_add_key, SYS_keyctl = 248, 250
+		if libc.syscall(SYS_keyctl, 1, None) < 0:  # KEYCTL_JOIN_SESSION_KEYRING, anonymous
+		    sys.exit("join: %s" % os.strerror(ctypes.get_errno()))
+		k = libc.syscall(SYS_add_key, b"user", b"srt-caller-secret", b"x", 1, ctypes.c_long(-3))
+		if k < 0 or libc.syscall(SYS_keyctl, 5, ctypes.c_long(k), ctypes.c_ulong(0x3f000000)) < 0:
+		    sys.exit("key: %s" % os.strerror(ctypes.get_errno()))
+		if b"srt-caller-secret" not in open("/proc/keys", "rb").read():
+		    sys.exit("the caller does not see its own key")
+		os.execv(sys.argv[1], [sys.argv[1], "--root", sys.argv[2], "exec", sys.argv[3], "cat", "/proc/keys"])
+	PY
+	assert_status 0
+	assert_output_lacks srt-caller-secret
+	assert_output_has "_ses.$ID"
+	sr delete -f "$ID"
+}
+
 @test "exec: no fd of the caller or the runtime reaches the process" {
 	start_sleeper
 	run sr exec "$ID" sh -c 'ls /proc/self/fd' 5</etc/hostname 7</etc/hostname

@@ -206,6 +206,22 @@ caps_script='grep -E "^Cap(Inh|Prm|Eff|Bnd|Amb):" /proc/self/status'
 	assert_no_leaks
 }
 
+@test "oomScoreAdj over a /proc that is not procfs: refused, never written to a plain file" {
+	secrun_only "the /proc/self writes check that they land in procfs"
+	mkdir -p "$BUNDLE/fakeproc/self"
+	echo 0 >"$BUNDLE/fakeproc/self/oom_score_adj"
+	cfg '.process.oomScoreAdj = 100
+		| .mounts = [.mounts[] | if .destination == "/proc" then
+			{destination: "/proc", type: "bind", source: "fakeproc", options: ["rbind"]} else . end]'
+	set_args true
+	run_ctr
+	assert_failed
+	assert_output_has "oom_score_adj"
+	assert_output_has "not a file of procfs"
+	[ "$(cat "$BUNDLE/fakeproc/self/oom_score_adj")" = 0 ] || fail "written through"
+	assert_no_leaks
+}
+
 @test "rlimits: an unknown rlimit type is refused" {
 	cfg '.process.rlimits = [{"type": "RLIMIT_BOGUS", "soft": 1, "hard": 1}]'
 	set_args true

@@ -248,6 +248,24 @@ check "cgroup ns: /sys/fs/cgroup is the container's own, read-only" \
 	sh -c "echo \"\$1\" | grep -qx 67108864 && echo \"\$1\" | grep -qx '0::/' && echo \"\$1\" | grep -q 'Read-only'" _ "$out"
 check "nsview: nothing left" gone nsview
 
+# ---- LSM: the runtime finds AppArmor on the host, not in the container -------------------
+[ -e /sys/kernel/security/lsm ] || mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+if grep -q apparmor /sys/kernel/security/lsm 2>/dev/null; then
+	out=$(sr run -b "$W/b/aa" aa </dev/null 2>&1)
+	check "apparmorProfile unconfined: applied (the container's /sys has no securityfs)" eq aa "$out" unconfined
+	check "aa: nothing left" gone aa
+	out=$(sr run -b "$W/b/aabad" aabad </dev/null 2>&1)
+	st=$?
+	diag "aabad: $out"
+	check "a profile the kernel does not have: refused" test "$st" -ne 0
+	if is_secrun; then
+		check "... naming process.apparmorProfile" sh -c "echo \"\$1\" | grep -q 'process.apparmorProfile'" _ "$out"
+	fi
+	check "aabad: nothing left" gone aabad
+else
+	skip "apparmorProfile applied" "the guest kernel has no AppArmor ($(cat /sys/kernel/security/lsm 2>&1))"
+fi
+
 # ---- devices (BPF_CGROUP_DEVICE) ------------------------------------------------------------
 if [ "$MAJ" != 0 ]; then
 	out=$(sr run -b "$W/b/devdeny" devdeny </dev/null 2>&1)

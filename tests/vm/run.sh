@@ -86,6 +86,10 @@ mk devallow 'head -c1 /vda > /dev/null && echo read=ok; echo x > /vda; echo writ
 mk io 'dd if=/dev/zero of=/vda bs=1M count=4 oflag=direct 2>&1; echo dd=$?' \
 	'{"devices": [{"allow": false, "access": "rwm"}, {"allow": true, "type": "b", "major": "__MAJ__", "minor": "__MIN__", "access": "rw"}],
 	  "blockIO": {"throttleWriteBpsDevice": [{"major": "__MAJ__", "minor": "__MIN__", "rate": 2097152}]}}'
+# AppArmor (on in the guest's Debian kernel, with no policy loaded):
+# "unconfined" always exists, a made-up profile never does
+mk aa 'cat /proc/self/attr/apparmor/current' '{}' '.process.apparmorProfile = "unconfined"'
+mk aabad 'true' '{}' '.process.apparmorProfile = "secrun-no-such-profile"'
 # bad input: each must fail and leave nothing behind
 mk badpath 'true' '{}' '.linux.cgroupsPath = "/secrun-vmt/../secrun-escape"'
 mk badneg 'true' '{"memory": {"limit": -5}}'
