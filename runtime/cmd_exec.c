@@ -110,7 +110,18 @@ parse_args (int argc, char **argv, struct exec_args *a)
       case O_NNP: a->no_new_privs = true; break;
       case O_APPARMOR: a->apparmor = optarg; break;
       case O_LABEL: a->label = optarg; break;
-      case O_PRESERVE: a->preserve_fds = atoi (optarg); break;
+      case O_PRESERVE:
+        {
+          char *end;
+          long v = strtol (optarg, &end, 10);
+          if (end == optarg || *end || v < 0 || v > 1 << 20)
+            {
+              sr_log_error ("--preserve-fds: \"%s\" is not a count of fds", optarg);
+              return -1;
+            }
+          a->preserve_fds = (int) v;
+          break;
+        }
       case 'h':
         printf ("Usage: secrun exec [OPTIONS] ID [COMMAND [ARG...]]\n\n"
                 "  --process FILE        the process.json to run (instead of COMMAND)\n"
@@ -480,24 +491,8 @@ cmd_exec (sr_global_t *g, int argc, char **argv)
         goto out_err;
       }
   }
-  if (a.pid_file)
-    {
-      char buf[32];
-      int n = snprintf (buf, sizeof buf, "%d", (int) pid);
-      _cleanup_free_ char *tmp = NULL;
-      if (asprintf (&tmp, "%s.tmp%d", a.pid_file, (int) getpid ()) < 0)
-        goto kill_err;
-      int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd < 0 || sr_write_all (fd, buf, (size_t) n) < 0 || rename (tmp, a.pid_file) < 0)
-        {
-          sr_error_errno (&err, "--pid-file %s", a.pid_file);
-          if (fd >= 0)
-            close (fd);
-          unlink (tmp);
-          goto kill_err;
-        }
-      close (fd);
-    }
+  if (a.pid_file && sr_write_pid_file (a.pid_file, pid, &err) < 0)
+    goto kill_err;
   if (a.detach)
     {
       ret = 0;

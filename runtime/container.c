@@ -522,14 +522,17 @@ prefault_heap (void)
 #endif
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, sr_error_t *err)
+int
+sr_write_pid_file (const char *path, pid_t pid, sr_error_t *err)
 {
   char buf[32], tmp[PATH_MAX];
   int n = snprintf (buf, sizeof buf, "%d", (int) pid);
   if (snprintf (tmp, sizeof tmp, "%s.tmp%d", path, (int) getpid ()) >= (int) sizeof tmp)
     return sr_error (err, ENAMETOOLONG, "--pid-file %s", path);
-  _cleanup_close_ int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  /* A name planted in a shared directory (a symlink, a file) is
+   * replaced, never written through. */
+  unlink (tmp);
+  _cleanup_close_ int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0 || sr_write_all (fd, buf, (size_t) n) < 0)
     return sr_error_errno (err, "--pid-file %s", path);
   if (rename (tmp, path) < 0)
@@ -1004,7 +1007,7 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     }
 
 started:
-  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+  if (o->pid_file && sr_write_pid_file (o->pid_file, pid, err) < 0)
     goto fail;
   if (o->start_now)
     {

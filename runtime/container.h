@@ -67,4 +67,8 @@ int sr_wait_pid_gone (pid_t pid, uint64_t start, int timeout_ms);
  * exit code a shell would show (128+N for signal N). */
 int sr_forward_until_exit (pid_t pid, int term_as);
 
+/* Writes PID as bare digits to PATH, atomically (a temporary file and a
+ * rename), never through a symlink. */
+int sr_write_pid_file (const char *path, pid_t pid, sr_error_t *err);
+
 #endif

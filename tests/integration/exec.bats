@@ -145,6 +145,16 @@ start_sleeper() {
 	sr delete -f "$ID"
 }
 
+@test "exec: --preserve-fds must be a count" {
+	start_sleeper
+	for bad in -1 x 3x ""; do
+		run sr exec --preserve-fds "$bad" "$ID" true
+		assert_failed
+		assert_output_has "--preserve-fds"
+	done
+	sr delete -f "$ID"
+}
+
 @test "exec: a stopped container refuses, and nothing is left" {
 	set_cmd 'exit 0'
 	create_ctr
