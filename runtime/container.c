@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <malloc.h>
 #include <poll.h>
 #include <sched.h>
@@ -774,9 +775,16 @@ sr_container_create (const sr_create_opts_t *o, pid_t *pid_out, sr_error_t *err)
     }
   {
     /* An init that shares its pid namespace is visible before it execs:
-     * run it from a sealed copy of ourselves (sealed_exe.c). */
+     * run it from a sealed copy of ourselves (sealed_exe.c). So is one
+     * left waiting for `start`, to what `exec` puts in the container: with
+     * CAP_SYS_PTRACE of the host's user namespace (a container without a
+     * user namespace whose bounding set has it; exec never gets more) that
+     * opens /proc/1/exe despite non-dumpable. */
     const sr_namespace_t *pidns = sr_config_namespace (c, SR_NS_PID);
-    if ((pidns == NULL || pidns->path != NULL) && sr_reexec_sealed (err) < 0)
+    const uint64_t ptrace = UINT64_C (1) << CAP_SYS_PTRACE;
+    bool exec_may_ptrace = !o->start_now && sr_config_namespace (c, SR_NS_USER) == NULL
+                           && c->process.caps.set && (c->process.caps.bounding & ptrace);
+    if ((pidns == NULL || pidns->path != NULL || exec_may_ptrace) && sr_reexec_sealed (err) < 0)
       goto out;
   }
   if (c->process.terminal && o->console_socket == NULL && o->console_fd < 0

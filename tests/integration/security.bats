@@ -128,6 +128,37 @@ exe_attack() {
 	exe_attack '["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE", "CAP_KILL"]'
 }
 
+@test "a created container's init cannot be opened for writing by an exec with CAP_SYS_PTRACE (CVE-2019-5736)" {
+	# The init waits for `start` running the runtime's binary; an exec'd
+	# process with CAP_SYS_PTRACE can open a non-dumpable process's
+	# /proc/1/exe. The runtime under test is a copy.
+	local rt=$BATS_TEST_TMPDIR/rt/$(basename "$SECRUN")
+	mkdir -p "${rt%/*}"
+	cp "$SECRUN" "$rt"
+	local sum
+	sum=$(sha256sum <"$rt")
+	cfg '.process.capabilities = {"bounding": $c, "effective": $c, "permitted": $c}
+		| .process.args = ["sleep", "100"]' --argjson c '["CAP_SYS_PTRACE", "CAP_DAC_OVERRIDE", "CAP_KILL"]'
+	SECRUN=$rt create_ctr || fail "create: $(cat "$BATS_TEST_TMPDIR/$ID.err")"
+	local pid
+	pid=$(pid_of "$ID")
+	SECRUN=$rt sr exec -d "$ID" sh -c 'if exec 7</proc/1/exe; then echo grabbed; else echo cannot-open; fi >/tmp/out 2>&1
+		while [ ! -e /tmp/go ]; do sleep 0.05; done
+		if echo PWNED >>/proc/self/fd/7; then echo write-ok; else echo write-refused; fi >>/tmp/out 2>&1
+		echo done >>/tmp/out' </dev/null >/dev/null 2>&1 || fail "exec -d failed"
+	wait_for file_has "/proc/$pid/root/tmp/out" "grabbed\|cannot-open"
+	SECRUN=$rt sr start "$ID"
+	wait_for status_is "$ID" running
+	wait_for eval '[[ $(readlink /proc/'"$pid"'/exe) == *busybox* ]]'
+	touch "/proc/$pid/root/tmp/go"
+	wait_for file_has "/proc/$pid/root/tmp/out" done
+	local saw
+	saw=$(cat "/proc/$pid/root/tmp/out")
+	sr delete -f "$ID"
+	[ "$(sha256sum <"$rt")" = "$sum" ] || fail "the runtime binary was modified from the container: $saw"
+	! grep -q write-ok <<<"$saw" || fail "the container wrote to the runtime's exe: $saw"
+}
+
 @test "no_new_privs: a setuid-root binary does not gain root" {
 	# A setuid-root busybox: it drops the effective uid for most applets but
 	# keeps the saved uid 0, unless no_new_privs stopped the setuid at exec.
