@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "container.h"
 #include "log.h"
+#include "utils.h"
 
 enum { O_BUNDLE = 'b', O_PIDFILE = 256, O_CONSOLE, O_NOPIVOT, O_NOKEYRING, O_PRESERVE, O_DETACH = 'd' };
 
@@ -39,17 +40,12 @@ sr_parse_create_opts (int argc, char **argv, bool run, sr_create_opts_t *o,
       case O_NOPIVOT: o->no_pivot = true; break;
       case O_NOKEYRING: o->no_new_keyring = true; break;
       case O_PRESERVE:
-        {
-          char *end;
-          long v = strtol (optarg, &end, 10);
-          if (*end || v < 0 || v > 1 << 20)
-            {
-              sr_log_error ("--preserve-fds: \"%s\" is not a count of fds", optarg);
-              return -1;
-            }
-          o->preserve_fds = (int) v;
-          break;
-        }
+        if (sr_parse_fd_count (optarg, &o->preserve_fds) < 0)
+          {
+            sr_log_error ("--preserve-fds: \"%s\" is not a count of fds", optarg);
+            return -1;
+          }
+        break;
       case O_DETACH:
         if (!run)
           return -1;

@@ -111,17 +111,12 @@ parse_args (int argc, char **argv, struct exec_args *a)
       case O_APPARMOR: a->apparmor = optarg; break;
       case O_LABEL: a->label = optarg; break;
       case O_PRESERVE:
-        {
-          char *end;
-          long v = strtol (optarg, &end, 10);
-          if (end == optarg || *end || v < 0 || v > 1 << 20)
-            {
-              sr_log_error ("--preserve-fds: \"%s\" is not a count of fds", optarg);
-              return -1;
-            }
-          a->preserve_fds = (int) v;
-          break;
-        }
+        if (sr_parse_fd_count (optarg, &a->preserve_fds) < 0)
+          {
+            sr_log_error ("--preserve-fds: \"%s\" is not a count of fds", optarg);
+            return -1;
+          }
+        break;
       case 'h':
         printf ("Usage: secrun exec [OPTIONS] ID [COMMAND [ARG...]]\n\n"
                 "  --process FILE        the process.json to run (instead of COMMAND)\n"

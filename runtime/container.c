@@ -535,7 +535,12 @@ sr_write_pid_file (const char *path, pid_t pid, sr_error_t *err)
   unlink (tmp);
   _cleanup_close_ int fd = open (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0 || sr_write_all (fd, buf, (size_t) n) < 0)
-    return sr_error_errno (err, "--pid-file %s", path);
+    {
+      int e = errno;
+      if (fd >= 0)
+        unlink (tmp);
+      return sr_error (err, e, "--pid-file %s", path);
+    }
   if (rename (tmp, path) < 0)
     {
       int e = errno;

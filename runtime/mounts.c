@@ -954,9 +954,8 @@ finalize (const sr_config_t *c, sr_error_t *err)
 {
   const sr_linux_t *l = &c->linux_;
   _cleanup_init_close_ int nfd = -1;
-  int ret = 0;
-
   char abs[PATH_MAX];
+  int ret = 0;
 
   /* A relative entry is relative to the container's "/", whatever the
    * cwd a masked directory's mount_here left. */

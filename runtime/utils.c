@@ -187,6 +187,16 @@ sr_parse_u64 (const char *s, uint64_t *out)
 }
 
 int
+sr_parse_fd_count (const char *s, int *out)
+{
+  uint64_t v;
+  if (sr_parse_u64 (s, &v) < 0 || v > 1 << 20)
+    return -1;
+  *out = (int) v;
+  return 0;
+}
+
+int
 sr_parse_i64 (const char *s, int64_t *out)
 {
   char *end;

@@ -29,6 +29,8 @@ int sr_write_file_atomic (int dirfd, const char *name, const void *data,
                           size_t len, mode_t mode, sr_error_t *err);
 
 int sr_parse_u64 (const char *s, uint64_t *out);
+/* A count of fds to pass on (--preserve-fds): 0 to 2^20. */
+int sr_parse_fd_count (const char *s, int *out);
 int sr_parse_i64 (const char *s, int64_t *out);
 
 /* Start time of a process (field 22 of /proc/PID/stat), 0 if it is gone:

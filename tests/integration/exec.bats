@@ -145,14 +145,19 @@ start_sleeper() {
 	sr delete -f "$ID"
 }
 
-@test "exec: --preserve-fds must be a count" {
+@test "exec and create: --preserve-fds must be a count" {
 	start_sleeper
+	track "$ID-c"
 	for bad in -1 x 3x ""; do
 		run sr exec --preserve-fds "$bad" "$ID" true
 		assert_failed
 		assert_output_has "--preserve-fds"
+		run sr create --preserve-fds "$bad" -b "$BUNDLE" "$ID-c"
+		assert_failed
+		assert_output_has "--preserve-fds"
 	done
 	sr delete -f "$ID"
+	assert_no_leaks
 }
 
 @test "exec: a stopped container refuses, and nothing is left" {
